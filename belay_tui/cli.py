@@ -1,0 +1,80 @@
+"""The ``belay-tui`` command: the full-screen session, or a headless subcommand.
+
+Each subcommand lives in ``belay_tui/commands/<name>.py`` with ``register(subparsers)``.
+Failures exit non-zero with one line saying why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from rich.console import Console
+
+from engine import BelayException
+
+# Module names under belay_tui.commands, in the order --help lists them.
+COMMANDS = ["exec_", "run", "info", "bench", "emulator"]
+
+err = Console(stderr=True, highlight=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The subcommand parser; ``belay-tui [PORT]`` alone is parsed by :func:`app_parser`."""
+    parser = argparse.ArgumentParser(
+        prog="belay-tui",
+        description="Drive MicroPython boards. With no COMMAND: the full-screen session "
+        "(belay-tui [PORT] [--project DIR] [--password PW]).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"belay_tui.commands.{name}").register(sub)
+    return parser
+
+
+def app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="belay-tui",
+        description="The full-screen session. Subcommands: " + ", ".join(_names()) + ".",
+    )
+    parser.add_argument("port", nargs="?", help="serial port, usb:VID:PID, ws://host or virtual")
+    parser.add_argument("--project", default=".", help="project folder (default: .)")
+    parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
+    return parser
+
+
+def _names() -> list[str]:
+    return [name.rstrip("_") for name in COMMANDS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # `belay-tui PORT` and `belay-tui COMMAND ...` share the first position.
+    is_command = bool(argv) and (argv[0] in _names() or argv[0] in ("-h", "--help"))
+    args = (build_parser() if is_command else app_parser()).parse_args(argv)
+    try:
+        if not is_command:
+            from .app import run_app
+
+            return run_app(args)
+        return args.handler(args) or 0
+    except BelayException as e:
+        err.print(f"[bold red]error:[/] {_one_line(e)}")
+        return 1
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        return 130
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    if "\n" in text and "Traceback" in text:
+        # A board traceback: the last line says what happened; the rest goes above it.
+        err.print(text.rsplit("\n", 1)[0], markup=False)
+        return text.rsplit("\n", 1)[-1]
+    return text.replace("\n", " ")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Headless subcommands of ``belay-tui``; each module has ``register(subparsers)``."""

@@ -1,0 +1,56 @@
+"""``belay-tui bench [PORT] [--bps N] [--json]``: measured figures, as ratios where it helps."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from engine.bench import BenchTarget, measure_calls
+
+# Link rates measured when no port and no --bps are given: unlimited and a 115200-baud UART.
+DEFAULT_RATES = [0, 11520]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure calls/s (and more) on a board or virtual board")
+    p.add_argument("port", nargs="?", help="a real board's port (default: a virtual board)")
+    p.add_argument("--bps", type=int, help="virtual link byte rate (default: unlimited and 11520)")
+    p.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.port:
+        targets = [BenchTarget(args.port, 0)]
+    else:
+        rates = [args.bps] if args.bps is not None else DEFAULT_RATES
+        targets = [BenchTarget(None, r) for r in rates]
+    results = []
+    for target in targets:
+        results.append(
+            {
+                "port": target.port or "virtual",
+                "link_bps": target.bps,
+                "calls": measure_calls(target, args.seconds),
+            }
+        )
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    console = Console()
+    for r in results:
+        link = f"{r['link_bps']} B/s" if r["link_bps"] else "unlimited"
+        table = Table(title=f"{r['port']} — link {link}", show_header=True)
+        table.add_column("suite")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for suite, figures in r.items():
+            if isinstance(figures, dict):
+                for name, value in figures.items():
+                    table.add_row(suite, name.replace("_", " "), str(value))
+        console.print(table)
+    return 0

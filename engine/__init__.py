@@ -1,0 +1,49 @@
+"""belay-tui's engine: drive a MicroPython board from Python. Headless; no UI imports.
+
+``import engine as belay`` runs code written for Belay.
+"""
+
+from .device import Device, Implementation
+from .emulator import VirtualBoard
+from .events import EventBus
+from .exceptions import (
+    AuthenticationError,
+    BelayException,
+    ConnectionFailedError,
+    ConnectionLost,
+    DeviceNotFoundError,
+    DeviceTimeoutError,
+    FeatureUnavailableError,
+    InternalError,
+    MaxHistoryLengthError,
+    NonLiteralError,
+    NotBelayResponseError,
+    PyboardError,
+    PyboardException,
+    SpecialFunctionNameError,
+)
+from .minify import minify
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "BelayException",
+    "ConnectionFailedError",
+    "ConnectionLost",
+    "Device",
+    "DeviceNotFoundError",
+    "DeviceTimeoutError",
+    "EventBus",
+    "FeatureUnavailableError",
+    "Implementation",
+    "InternalError",
+    "MaxHistoryLengthError",
+    "NonLiteralError",
+    "NotBelayResponseError",
+    "PyboardError",
+    "PyboardException",
+    "SpecialFunctionNameError",
+    "VirtualBoard",
+    "minify",
+]

@@ -1,0 +1,131 @@
+"""Code the engine installs on the board once per connection.
+
+Names are short because every task call sends one (``_B(3,5)`` is the whole request).
+They are reserved: a task may not be called ``_B`` or ``_BX`` (see ``RESERVED``).
+"""
+
+from __future__ import annotations
+
+from .minify import minify
+
+# {token} is the per-connection reply marker; see codec.new_token.
+_PRELUDE = """
+import sys
+_BN={token!r}
+_BT={{}}
+_BG={{}}
+_BGc=[0]
+_BGT=type((lambda:(yield))())
+def _BF(k,v):
+    sys.stdout.write(_BN+k+v)
+def _BE(e):
+    import io
+    s=io.StringIO()
+    sys.print_exception(e,s)
+    _BF('E',s.getvalue())
+def _BR(r):
+    if type(r) is _BGT:
+        _BGc[0]+=1
+        _BG[_BGc[0]]=r
+        if len(_BG)>8:
+            del _BG[min(_BG)]
+        _BF('G',str(_BGc[0]))
+    else:
+        _BF('R',repr(r))
+def _B(i,*a,**k):
+    try:
+        _BR(_BT[i](*a,**k))
+    except BaseException as e:
+        _BE(e)
+def _Bn(g):
+    try:
+        _BF('R',repr(next(_BG[g])))
+    except StopIteration:
+        _BG.pop(g,0)
+        _BF('S','')
+    except BaseException as e:
+        _BG.pop(g,0)
+        _BE(e)
+def _Bt(i,*a,**k):
+    try:
+        import _thread
+        _thread.start_new_thread(_BT[i],a,k)
+        _BF('R','None')
+    except BaseException as e:
+        _BE(e)
+def _BX(c,x=None):
+    try:
+        g=globals()
+        if c:
+            exec(c,g)
+        _BF('R',repr(eval(x,g)) if x else 'None')
+    except BaseException as e:
+        _BE(e)
+"""
+
+# Belay's convenience imports, each guarded so a board without (say) machine.ADC connects.
+_IMPORTS = """
+for _n in ('binascii','errno','hashlib','machine','os','time'):
+    try:
+        globals()[_n]=__import__(_n)
+    except ImportError:
+        pass
+for _n in ('ADC','I2C','Pin','PWM','SPI','Timer'):
+    try:
+        globals()[_n]=getattr(machine,_n)
+    except (NameError,AttributeError):
+        pass
+try:
+    from time import sleep
+except ImportError:
+    pass
+try:
+    from micropython import const
+except ImportError:
+    pass
+del _n
+"""
+
+_IMPLEMENTATION = """
+def _Bi():
+    i=sys.implementation
+    m=getattr(i,'_mpy',0)
+    e=[]
+    for d in ('native','viper'):
+        try:
+            exec('@micropython.%s\\ndef _Bz():pass' % d)
+            e.append(d)
+        except Exception:
+            pass
+    _BF('R',repr((i.name,tuple(i.version[:3]),sys.platform,m,e)))
+_Bi()
+del _Bi
+"""
+
+RESERVED = frozenset(
+    {
+        "_B",
+        "_BN",
+        "_BT",
+        "_BG",
+        "_BGc",
+        "_BGT",
+        "_BF",
+        "_BE",
+        "_BR",
+        "_Bn",
+        "_Bt",
+        "_BX",
+        "_Bi",
+        "_Bz",
+    }
+)
+
+
+def prelude(token: str) -> str:
+    """The runtime plus the convenience imports, minified."""
+    return minify(_PRELUDE.format(token=token) + _IMPORTS)
+
+
+def implementation_probe() -> str:
+    return minify(_IMPLEMENTATION)

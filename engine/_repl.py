@@ -1,0 +1,214 @@
+"""MicroPython's raw REPL and raw-paste protocol over a :class:`Transport`.
+
+The raw REPL (Ctrl-A) takes code up to Ctrl-D, answers ``OK``, runs it and sends
+``stdout \\x04 stderr \\x04 >``. Raw-paste mode (``\\x05A\\x01``) adds flow control: the
+board announces a window and sends ``\\x01`` each time the host may send another window's
+worth, so long code cannot overrun a small UART buffer. Boards that refuse raw-paste get
+plain raw mode in paced chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Callable
+
+from .exceptions import ConnectionLost, DeviceTimeoutError, InternalError, PyboardException
+from .transport import Transport
+
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+SOFT_REBOOT = b"soft reboot\r\n"
+PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
+
+
+class RawRepl:
+    """The protocol state of one connection: a receive buffer and raw-paste support."""
+
+    def __init__(self, transport: Transport, timeout: float = 5.0) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.buf = bytearray()
+        self.raw_paste: bool | None = None  # unknown until first tried
+        self.bytes_out = 0
+        self.bytes_in = 0
+
+    # -- reading -------------------------------------------------------------------------
+
+    def fill(self, timeout: float | None) -> bool:
+        """Read what arrives within ``timeout`` into the buffer; False if nothing came."""
+        data = self.transport.read(timeout)
+        if data:
+            self.bytes_in += len(data)
+            self.buf += data
+            return True
+        return False
+
+    def read_until(self, marker: bytes, what: str, timeout: float | None = None) -> bytes:
+        """Consume and return everything up to and including ``marker``.
+
+        ``what`` names the awaited thing for the timeout error.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        start = 0
+        while True:
+            i = self.buf.find(marker, start)
+            if i >= 0:
+                end = i + len(marker)
+                out = bytes(self.buf[:end])
+                del self.buf[:end]
+                return out
+            start = max(0, len(self.buf) - len(marker) + 1)
+            left = deadline - time.monotonic()
+            if (left <= 0 or not self.fill(left)) and time.monotonic() >= deadline:
+                raise DeviceTimeoutError(
+                    f"timed out after {timeout:g}s waiting for {what}"
+                    f" (got {bytes(self.buf[-60:])!r})"
+                )
+
+    def read_exact(self, n: int, what: str, timeout: float | None = None) -> bytes:
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while len(self.buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or (not self.fill(left) and time.monotonic() >= deadline):
+                raise DeviceTimeoutError(f"timed out after {timeout:g}s waiting for {what}")
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def drain(self, quiet: float = 0.05, limit: float = 1.0) -> bytes:
+        """Discard input until the line has been quiet for ``quiet`` seconds."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end and self.fill(quiet):
+            pass
+        out = bytes(self.buf)
+        self.buf.clear()
+        return out
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        self.bytes_out += len(data)
+        self.transport.write(data)
+
+    # -- the protocol --------------------------------------------------------------------
+
+    def enter(self, soft_reset: bool = True) -> None:
+        """Stop whatever runs, enter the raw REPL, optionally soft-reset, and resynchronise.
+
+        Stale output (a banner, a program's prints) is discarded by a round trip with a
+        random token, so the next exchange starts exactly at a prompt.
+        """
+        self.write(b"\r\x03\x03")
+        self.drain()
+        self.write(b"\x01")
+        self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
+        if soft_reset:
+            self.write(b"\x04")
+            self.read_until(SOFT_REBOOT, "the soft reboot")
+            self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
+        self.sync()
+
+    def sync(self) -> None:
+        token = secrets.token_hex(4).encode()
+        self.write(b"print('" + token + b"')\x04")
+        self.read_until(token, "a reply to the sync token")
+        self.read_until(b"\x04\x04>", "the end of the sync reply")
+        self.buf.clear()
+
+    def send_code(self, code: bytes) -> None:
+        """Send code to run. For plain raw mode the board's ``OK`` is left in the buffer for
+        the caller to parse with the output, saving a round trip; raw-paste consumes its
+        handshake here."""
+        if len(code) > PASTE_THRESHOLD and self.raw_paste is not False:
+            if self._try_raw_paste(code):
+                return
+        self.write_plain(code)
+
+    def write_plain(self, code: bytes) -> None:
+        # Without flow control a board's UART buffer can overrun: pace long code.
+        if len(code) <= 256:
+            self.write(code + b"\x04")
+            return
+        for i in range(0, len(code), 256):
+            self.write(code[i : i + 256])
+            time.sleep(0.01)
+        self.write(b"\x04")
+
+    def _try_raw_paste(self, code: bytes) -> bool:
+        self.write(b"\x05A\x01")
+        reply = self.read_exact(2, "the raw-paste handshake")
+        if reply == b"R\x00":
+            self.raw_paste = False
+            return False
+        if reply != b"R\x01":
+            # Firmware from before raw-paste echoes the bytes; return to a clean raw prompt.
+            self.raw_paste = False
+            self.read_until(RAW_BANNER, "the raw REPL prompt after a refused raw-paste")
+            return False
+        self.raw_paste = True
+        window = int.from_bytes(self.read_exact(2, "the raw-paste window size"), "little")
+        remaining = window
+        i = 0
+        while i < len(code):
+            # Take in the board's flow-control bytes; block only when the window is used up.
+            while self.buf or remaining == 0 or self.fill(0):
+                if not self.buf and not self.fill(self.timeout):
+                    raise DeviceTimeoutError("timed out waiting for raw-paste flow control")
+                ctrl = self.buf.pop(0)
+                if ctrl == 1:
+                    remaining += window
+                elif ctrl == 4:
+                    self.write(b"\x04")
+                    raise InternalError("the board aborted the raw-paste transfer")
+                else:
+                    raise InternalError(f"unexpected byte {ctrl!r} during raw-paste")
+            n = min(remaining, len(code) - i)
+            self.write(code[i : i + n])
+            i += n
+            remaining -= n
+        self.write(b"\x04")
+        self.read_until(b"\x04", "the end-of-paste acknowledgement")
+        self.buf[:0] = b"OK"  # so callers parse both modes the same way
+        return True
+
+    def exec_raw(
+        self,
+        code: bytes | str,
+        on_stdout: Callable[[bytes], None] | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
+        """Run engine-written code whose output is under our control; return its stdout.
+
+        An error on the board raises :class:`PyboardException` with its traceback.
+        """
+        if isinstance(code, str):
+            code = code.encode()
+        self.send_code(code)
+        self.read_until(b"OK", "the board's OK")
+        wait = self.timeout if timeout is None else timeout
+        out = self.read_until(b"\x04", "the end of the board's output", wait)[:-1]
+        if on_stdout and out:
+            on_stdout(out)
+        err = self.read_until(b"\x04", "the end of the board's error output")[:-1]
+        self.read_until(b">", "the raw REPL prompt")
+        if err:
+            raise PyboardException(err.decode(errors="replace"))
+        return out
+
+    def interrupt(self) -> None:
+        self.write(b"\x03")
+
+    def soft_reset(self) -> None:
+        """Soft-reset from the raw prompt and come back to it."""
+        self.write(b"\x04")
+        self.read_until(SOFT_REBOOT, "the soft reboot")
+        self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
+        self.sync()
+
+    def leave(self) -> None:
+        """Back to the friendly REPL (Ctrl-B)."""
+        with contextlib.suppress(ConnectionLost):
+            self.write(b"\x02")

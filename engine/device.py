@@ -1,0 +1,564 @@
+"""``Device``: Belay's API over our protocol.
+
+Code written for ``import belay`` runs with ``import engine as belay``: ``device("code")``,
+``@device.task``, ``@device.thread``, generator tasks, ``setup``/``teardown``, the subclass
+form, and a task registered on several devices returning a list.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import update_wrapper
+from typing import Any
+
+from . import codec
+from ._boardcode import implementation_probe, prelude
+from ._output import OutputStream
+from ._repl import RawRepl
+from ._source import Source, check_name, function_source, rewrite_traceback
+from .events import Connected, EventBus, Output
+from .exceptions import (
+    ConnectionLost,
+    DeviceNotFoundError,
+    DeviceTimeoutError,
+    InternalError,
+    MaxHistoryLengthError,
+    PyboardException,
+)
+from .transport import Transport, open_transport
+from .transport._ports import describe_ports, list_ports
+
+_ARCHS = [
+    None,
+    "x86",
+    "x64",
+    "armv6",
+    "armv6m",
+    "armv7m",
+    "armv7em",
+    "armv7emsp",
+    "armv7emdp",
+    "xtensa",
+    "xtensawin",
+    "rv32imc",
+    "rv64imc",
+]
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """What the board runs. ``version`` is (major, minor, patch); ``mpy_version`` is the
+    .mpy format it loads (0 when it cannot load .mpy files)."""
+
+    name: str
+    version: tuple[int, int, int]
+    platform: str
+    arch: str | None
+    emitters: tuple[str, ...]
+    mpy_version: int = 0
+    mpy_sub: int = 0
+
+
+class Device:
+    """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``,
+    ``ws://host[:port]`` (WebREPL), or ``virtual`` (start a virtual board).
+
+    ``attempts``: reconnect tries when the link is lost (0: raise ``ConnectionLost``;
+    negative: forever). ``startup``: code run after connecting, instead of the convenience
+    imports when given. ``timeout``: seconds to wait for protocol replies (not for tasks,
+    which may run as long as they like).
+    """
+
+    MAX_CMD_HISTORY_LEN = 1000
+
+    def __init__(
+        self,
+        port: str | None = None,
+        *,
+        attempts: int = 0,
+        startup: str | None = None,
+        password: str | None = None,
+        baudrate: int = 115200,
+        timeout: float = 5.0,
+        output: Callable[[str], None] | None = None,
+        events: EventBus | None = None,
+    ) -> None:
+        self.events = events or EventBus()
+        self.attempts = attempts
+        self._startup = startup
+        self._password = password if password is not None else os.environ.get("BELAY_PASSWORD")
+        self._baudrate = baudrate
+        self._timeout = timeout
+        self._sink = output
+        self._lock = threading.RLock()
+        self._history: list[tuple[str, Any]] = []
+        self._sources: dict[str, Source] = {}
+        self._task_index: dict[str, int] = {}
+        self._board = None
+        self._repl: RawRepl | None = None
+        self.connect_count = 0
+        self.implementation: Implementation | None = None
+        self.port = self._resolve_port(port)
+        self._connect()
+        self._attach_class_functions()
+
+    def __repr__(self) -> str:
+        state = "open" if self._repl else "closed"
+        return f"<{type(self).__name__} {self.port} {state}>"
+
+    # -- connection ----------------------------------------------------------------------
+
+    def _resolve_port(self, port: str | None) -> str:
+        port = port or os.environ.get("BELAY_DEVICE")
+        if port == "virtual":
+            from .emulator import VirtualBoard
+
+            self._board = VirtualBoard().start()
+            return self._board.port
+        if port:
+            return port
+        usb = [p for p in list_ports() if p.vid is not None]
+        if len(usb) == 1:
+            return usb[0].device
+        raise DeviceNotFoundError(
+            f"no port given and {'several' if usb else 'no'} USB serial ports found; "
+            f"ports here: {describe_ports()}; pass a port, or 'virtual'"
+        )
+
+    @property
+    def virtual_board(self):
+        """The :class:`VirtualBoard` this device started (``port="virtual"``), else None."""
+        return self._board
+
+    @property
+    def transport(self) -> Transport:
+        if self._repl is None:
+            raise ConnectionLost(f"{self.port} is closed")
+        return self._repl.transport
+
+    def _open_transport(self) -> Transport:
+        return open_transport(self.port, baudrate=self._baudrate, password=self._password)
+
+    def _connect(self) -> None:
+        """Open the link, soft-reset, install the runtime and learn the implementation."""
+        transport = self._open_transport()
+        repl = RawRepl(transport, self._timeout)
+        try:
+            repl.enter(soft_reset=True)
+            self._token = codec.new_token()
+            repl.exec_raw(prelude(self._token))
+            self._repl = repl
+            name, version, platform, mpy, emitters = self._exchange(
+                implementation_probe().encode(), "the implementation probe"
+            )
+        except BaseException:
+            self._repl = None
+            transport.close()
+            raise
+        arch_index = (mpy >> 10) & 0xF
+        self.implementation = Implementation(
+            name=name,
+            version=tuple(version),
+            platform=platform,
+            arch=_ARCHS[arch_index] if arch_index < len(_ARCHS) else None,
+            emitters=tuple(emitters),
+            mpy_version=mpy & 0xFF,
+            mpy_sub=(mpy >> 8) & 3,
+        )
+        if self._startup:
+            self._run_code(self._startup, None, "the startup code")
+        self.connect_count += 1
+        self.events.publish(Connected(self.port, self.implementation, self.connect_count))
+
+    def close(self) -> None:
+        """Run teardown, leave the board at its friendly REPL and close the port."""
+        with self._lock:
+            if self._repl is None:
+                return
+            teardown = getattr(self, "_teardown", None)
+            try:
+                if teardown is not None:
+                    teardown()
+                self._repl.leave()
+            except (ConnectionLost, PyboardException, DeviceTimeoutError):
+                pass
+            finally:
+                self._repl.transport.close()
+                self._repl = None
+                if self._board is not None:
+                    self._board.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        board = getattr(self, "_board", None)
+        if board is not None and getattr(self, "_repl", None) is None:
+            board.close()
+
+    # -- running code --------------------------------------------------------------------
+
+    def __call__(
+        self, cmd: str, *, minify: bool = True, record: bool = True, deserialize: bool = True
+    ) -> Any:
+        """Run ``cmd`` on the board; the value of a final expression comes back.
+
+        ``record``: keep it in the history replayed after a reconnect.
+        """
+        exec_part, expr = _split_final_expression(cmd)
+        if minify and exec_part:
+            from .minify import minify as _minify
+
+            exec_part = _minify(exec_part)
+        result = self._run_code(exec_part, expr, "the command", deserialize=deserialize)
+        if record:
+            self._record("cmd", cmd)
+        return result
+
+    def _run_code(self, code: str, expr: str | None, what: str, deserialize: bool = True) -> Any:
+        args = codec.to_literal(code, "code")
+        if expr:
+            args += "," + codec.to_literal(expr, "expression")
+        kind, payload = self._exchange_raw(f"_BX({args})".encode(), what)
+        return self._result(kind, payload, what, deserialize)
+
+    def _exchange(self, code: bytes, what: str) -> Any:
+        kind, payload = self._exchange_raw(code, what)
+        return self._result(kind, payload, what)
+
+    def _result(self, kind: str, payload: str, what: str, deserialize: bool = True) -> Any:
+        if kind == "R":
+            return codec.from_literal(payload, what) if deserialize else payload
+        if kind == "E":
+            text = rewrite_traceback(payload, self._sources).replace("\r\n", "\n")
+            if text.rstrip().endswith("KeyboardInterrupt:") or "KeyboardInterrupt" in text[-40:]:
+                raise KeyboardInterrupt
+            raise PyboardException(text)
+        if kind in ("G", "S"):
+            return kind, payload
+        raise InternalError(f"unknown reply kind {kind!r} for {what}")
+
+    def _exchange_raw(self, code: bytes, what: str) -> tuple[str, str]:
+        """Send ``code`` (which prints one framed reply) and return (kind, payload).
+
+        Output before the frame is streamed live. Ctrl-C on the host interrupts the board,
+        waits for it to settle, and re-raises ``KeyboardInterrupt``.
+        """
+        with self._lock:
+            repl = self._repl
+            if repl is None:
+                raise ConnectionLost(f"{self.port} is closed")
+            repl.send_code(code)
+            return self._read_reply(repl, what)
+
+    def _read_reply(self, repl: RawRepl, what: str) -> tuple[str, str]:
+        token = self._token.encode()
+        out = OutputStream(self._output_sink)
+        repl.read_until(b"OK", f"the board to accept {what}")
+        buf = repl.buf
+        interrupted = False
+        seen_output = False
+        while True:
+            i = buf.find(token)
+            if i >= 0:
+                if i:
+                    out.feed(bytes(buf[:i]))
+                del buf[: i + len(token)]
+                out.flush()
+                frame = repl.read_until(b"\x04", f"the end of the reply to {what}")[:-1]
+                err = repl.read_until(b"\x04", "the end of the error output")[:-1]
+                repl.read_until(b">", "the raw REPL prompt")
+                if err:
+                    self._emit(err.decode(errors="replace"), "stderr")
+                text = frame.decode(errors="replace")
+                if interrupted and text[:1] == "E":
+                    raise KeyboardInterrupt
+                return text[:1], text[1:]
+            if buf and buf[0] == 4 and not seen_output:
+                # The code never ran (a compile error): the raw REPL's own error frame.
+                del buf[0]
+                err = repl.read_until(b"\x04", "the error output")[:-1]
+                repl.read_until(b">", "the raw REPL prompt")
+                return "E", err.decode(errors="replace")
+            # Stream what cannot be the start of the token.
+            keep = _token_prefix_len(buf, token)
+            if len(buf) > keep:
+                out.feed(bytes(buf[: len(buf) - keep]))
+                del buf[: len(buf) - keep]
+                seen_output = True
+            try:
+                if not repl.fill(2.0 if interrupted else None) and interrupted:
+                    # The board ignores Ctrl-C (a tight loop with interrupts off): get it
+                    # back to a clean prompt the hard way.
+                    repl.enter(soft_reset=True)
+                    self._reinstall()
+                    raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                if interrupted:
+                    raise
+                interrupted = True
+                repl.interrupt()
+
+    def _reinstall(self) -> None:
+        """After a reset: runtime back, history replayed."""
+        self._repl.exec_raw(prelude(self._token))
+        for kind, item in self._history:
+            self._replay(kind, item)
+
+    def _replay(self, kind: str, item: Any) -> None:
+        if kind == "cmd":
+            self(item, record=False)
+        elif kind == "def":
+            self._define(item, record=False)
+
+    def interrupt(self) -> None:
+        """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""
+        repl = self._repl
+        if repl is not None:
+            repl.interrupt()
+
+    def soft_reset(self) -> None:
+        """Soft-reset the board and restore the runtime and history."""
+        with self._lock:
+            self._repl.soft_reset()
+            self._reinstall()
+
+    @property
+    def _output_sink(self) -> Callable[[str], None]:
+        return lambda text: self._emit(text, "stdout")
+
+    def _emit(self, text: str, stream: str) -> None:
+        if self._sink is not None:
+            self._sink(text)
+        else:
+            from ._output import _write_stdout
+
+            _write_stdout(text)
+        self.events.publish(Output(text, stream))
+
+    # -- history -------------------------------------------------------------------------
+
+    def _record(self, kind: str, item: Any) -> None:
+        if len(self._history) >= self.MAX_CMD_HISTORY_LEN:
+            raise MaxHistoryLengthError(
+                f"more than {self.MAX_CMD_HISTORY_LEN} recorded commands; pass record=False "
+                "for commands that need not be replayed after a reconnect"
+            )
+        self._history.append((kind, item))
+
+    # -- tasks ---------------------------------------------------------------------------
+
+    def _registrar(self, kind: str) -> _Registrar:
+        regs = self.__dict__.setdefault("_registrars", {})
+        if kind not in regs:
+            regs[kind] = _Registrar(self, kind)
+        return regs[kind]
+
+    def _define(self, src: Source, record: bool = True) -> int:
+        index = self._task_index.setdefault(src.name, len(self._task_index))
+        code = f"{src.code}_BT[{index}]={src.name}\n_BF('R','None')"
+        self._exchange(code.encode(), f"the definition of {src.name}")
+        self._sources[src.name] = src
+        if record:
+            self._record("def", src)
+        return index
+
+    def _call_task(self, name: str, args: tuple, kwargs: dict) -> Any:
+        parts = [str(self._task_index[name])]
+        parts += [codec.to_literal(a, f"argument {n + 1} of {name}") for n, a in enumerate(args)]
+        parts += [
+            f"{k}={codec.to_literal(v, f'argument {k!r} of {name}')}" for k, v in kwargs.items()
+        ]
+        return ",".join(parts)
+
+    def _run_task(self, name: str, args: tuple, kwargs: dict) -> Any:
+        call = f"_B({self._call_task(name, args, kwargs)})".encode()
+        result = self._exchange(call, f"task {name}")
+        if isinstance(result, tuple) and result and result[0] == "G":
+            return self._iterate(name, result[1])
+        return result
+
+    def _iterate(self, name: str, key: str) -> Iterator[Any]:
+        call = f"_Bn({key})".encode()
+        while True:
+            result = self._exchange(call, f"generator task {name}")
+            if isinstance(result, tuple) and result and result[0] == "S":
+                return
+            yield result
+
+    def _run_thread(self, name: str, args: tuple, kwargs: dict) -> None:
+        self._exchange(f"_Bt({self._call_task(name, args, kwargs)})".encode(), f"thread {name}")
+
+    def _run_setup(self, src: Source, args: tuple, kwargs: dict, record: bool = True) -> None:
+        """Belay's setup semantics: the body runs at the board's global scope, with the
+        arguments (and defaults) bound as globals first."""
+        bound = _bind(src, args, kwargs)
+        assigns = "".join(
+            f"{k}={codec.to_literal(v, f'argument {k!r} of {src.name}')}\n"
+            for k, v in bound.items()
+        )
+        self(assigns + src.body, record=record)
+
+    # -- subclass form -------------------------------------------------------------------
+
+    def _attach_class_functions(self) -> None:
+        """Register what a subclass marked with ``@Device.task`` etc.; then run the setups
+        marked ``autoinit`` (the default), in definition order."""
+        autoinit = []
+        for cls in reversed(type(self).__mro__):
+            for attr, value in vars(cls).items():
+                fn = value.__func__ if isinstance(value, staticmethod) else value
+                marker = getattr(fn, "__belay_marker__", None)
+                if marker is None:
+                    continue
+                kind, options = marker
+                init = options.pop("autoinit", True) if kind == "setup" else False
+                setattr(self, attr, self._registrar(kind)(fn, **options))
+                if init:
+                    autoinit.append(attr)
+        for attr in autoinit:
+            getattr(self, attr)()
+
+
+def _bind(src: Source, args: tuple, kwargs: dict) -> dict[str, Any]:
+    bound = inspect.signature(src.function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def _token_prefix_len(buf: bytearray, token: bytes) -> int:
+    """How many trailing bytes of ``buf`` could start ``token`` (to hold them back)."""
+    for n in range(min(len(token) - 1, len(buf)), 0, -1):
+        if buf.endswith(token[:n]):
+            return n
+    return 0
+
+
+def _split_final_expression(cmd: str) -> tuple[str, str | None]:
+    """("a = 1\\nb = 2", "a + b") for "a = 1\\nb = 2\\na + b"; (cmd, None) otherwise."""
+    try:
+        tree = ast.parse(cmd)
+    except SyntaxError:
+        return cmd, None
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return cmd, None
+    last = tree.body[-1]
+    lines = cmd.splitlines(keepends=True)
+    if (
+        last.lineno == last.end_lineno
+        and len(tree.body) > 1
+        and (tree.body[-2].end_lineno == last.lineno)
+    ):
+        return cmd, None  # "a = 1; a" on one line: keep simple
+    head = "".join(lines[: last.lineno - 1])
+    expr = "".join(lines[last.lineno - 1 : last.end_lineno])
+    return head, expr.strip()
+
+
+class _Registrar:
+    """``device.task`` and friends: a decorator, and ``device.task.name`` lookups."""
+
+    def __init__(self, device: Device, kind: str) -> None:
+        self._device = device
+        self._kind = kind
+        self._functions: dict[str, Callable] = {}
+
+    def __call__(
+        self,
+        f: Callable | None = None,
+        /,
+        *,
+        minify: bool = True,
+        register: bool = True,
+        record: bool = True,
+        trusted: bool = False,
+    ) -> Any:
+        if f is None:
+            return lambda g: self(g, minify=minify, register=register, record=record)
+        device = self._device
+        base = getattr(f, "__belay_function__", f)
+        src = function_source(base, use_minify=minify)
+        if self._kind in ("task", "thread"):
+            device._define(src, record=record)
+            run = device._run_task if self._kind == "task" else device._run_thread
+
+            def single(*args: Any, **kwargs: Any) -> Any:
+                return run(src.name, args, kwargs)
+        else:
+            check_name(src.name)
+
+            def single(*args: Any, **kwargs: Any) -> Any:
+                return device._run_setup(src, args, kwargs, record=record)
+
+            if self._kind == "teardown":
+                device._teardown = single
+        update_wrapper(single, base)
+        if register:
+            self._functions[src.name] = single
+        return _multi(f, single, base)
+
+    def __getattr__(self, name: str) -> Callable:
+        try:
+            return self.__dict__["_functions"][name]
+        except KeyError:
+            raise AttributeError(f"no {self.__dict__['_kind']} named {name!r}") from None
+
+
+def _multi(previous: Callable, single: Callable, base: Callable) -> Callable:
+    """A function registered on several devices runs on each (bottom decorator first) and
+    returns the list of results; on one device it is just that device's function."""
+    earlier = getattr(previous, "__belay_singles__", None)
+    if earlier is None:
+        return _tag(single, [single], base)
+
+    singles = [*earlier, single]
+
+    def everywhere(*args: Any, **kwargs: Any) -> list[Any]:
+        return [s(*args, **kwargs) for s in singles]
+
+    update_wrapper(everywhere, base)
+    return _tag(everywhere, singles, base)
+
+
+def _tag(fn: Callable, singles: list[Callable], base: Callable) -> Callable:
+    fn.__belay_singles__ = singles
+    fn.__belay_function__ = base
+    return fn
+
+
+def _class_marker(kind: str):
+    """``Device.task`` etc. at class level: mark a function for every instance."""
+
+    def mark(f: Callable | None = None, /, **options: Any) -> Any:
+        if f is None:
+            return lambda g: mark(g, **options)
+        f.__belay_marker__ = (kind, options)
+        return staticmethod(f) if not isinstance(f, staticmethod) else f
+
+    return mark
+
+
+class _KindDescriptor:
+    """``Device.task`` on the class marks functions; ``device.task`` on an instance
+    registers them."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.marker = _class_marker(kind)
+
+    def __get__(self, obj: Device | None, cls: type) -> Any:
+        if obj is None:
+            return self.marker
+        return obj._registrar(self.kind)
+
+
+for _kind in ("task", "thread", "setup", "teardown"):
+    setattr(Device, _kind, _KindDescriptor(_kind))

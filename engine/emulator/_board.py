@@ -1,0 +1,172 @@
+"""``VirtualBoard``: the MicroPython unix port dressed as a board on a serial port."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import tty
+from importlib import resources
+from pathlib import Path
+
+from ._interp import Interpreter
+from ._relay import Relay
+
+
+class VirtualBoard:
+    """A MicroPython board with no hardware: real MicroPython behind a pseudo-terminal.
+
+    ``port`` is a path that pyserial (or mpremote) opens like a USB serial port. ``root`` is
+    the board's filesystem (a temporary folder unless given). ``bps`` limits the link in
+    both directions (11520 is a 115200-baud UART; 0 is unlimited).
+
+    Use as a context manager, or call :meth:`start` and :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike | None = None,
+        bps: int = 0,
+        webrepl: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
+        self.root = Path(root) if root is not None else self._state / "flash"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.port = str(self._state / "ttyVB0")
+        self.webrepl = webrepl
+        self._password = password
+        self._bps = bps
+        self._relay: Relay | None = None
+        self._host_fd = -1
+        self._pins_out = self._state / "pins.out"
+        self._pins_in = self._state / "pins.in"
+        self._pins_offset = 0
+        self._pins: dict[str, int] = {}
+        self._boot = self._state / "boot.py"
+        self._write_boot()
+
+    def __repr__(self) -> str:
+        state = "plugged" if self.plugged else "unplugged"
+        return f"<VirtualBoard {self.port} {state} bps={self._bps or 'unlimited'}>"
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    def start(self) -> VirtualBoard:
+        if self._relay is None:
+            self._plug()
+        return self
+
+    def __enter__(self) -> VirtualBoard:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Power the board off and remove its port and temporary files."""
+        self._unplug()
+        shutil.rmtree(self._state, ignore_errors=True)
+
+    @property
+    def plugged(self) -> bool:
+        return self._relay is not None
+
+    # -- the link ------------------------------------------------------------------------
+
+    @property
+    def bps(self) -> int:
+        return self._bps
+
+    @bps.setter
+    def bps(self, value: int) -> None:
+        self._bps = value
+        if self._relay:
+            self._relay.set_bps(value)
+
+    def unplug(self) -> None:
+        """Pull the cable: the port disappears and the (USB-powered) board stops."""
+        self._unplug()
+
+    def replug(self) -> None:
+        """Plug the cable back in: the port returns at the same path; the board boots afresh."""
+        if self._relay is None:
+            self._plug()
+
+    def power_cut(self) -> None:
+        """Kill the interpreter without warning; the board boots again at once, port kept.
+
+        Bytes in flight are lost and files being written stay as the interpreter left them.
+        """
+        if self._relay is not None:
+            self._relay.power_cycle()
+
+    def _plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        tty.setraw(master)
+        # Keep the slave open ourselves so the board's output has somewhere to wait for a
+        # host, as a USB CDC device keeps its buffer while no program has the port open.
+        self._slave_keep = slave
+        os.set_blocking(master, False)
+        self._host_fd = master
+        link = Path(self.port)
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(os.ttyname(slave))
+        self._relay = Relay(master, self._spawn, self._bps)
+
+    def _unplug(self) -> None:
+        relay, self._relay = self._relay, None
+        if relay is None:
+            return
+        Path(self.port).unlink(missing_ok=True)
+        relay.stop()
+        os.close(self._host_fd)
+        os.close(self._slave_keep)
+        self._host_fd = -1
+
+    def _spawn(self) -> Interpreter:
+        return Interpreter.spawn(str(self._boot))
+
+    def _write_boot(self) -> None:
+        firmware = resources.files("engine.emulator") / "firmware"
+        (self._state / "_belay_machine.py").write_text((firmware / "machine.py").read_text())
+        uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
+        header = (
+            f"_ROOT = {str(self.root)!r}\n_PINS_OUT = {str(self._pins_out)!r}\n"
+            f"_PINS_IN = {str(self._pins_in)!r}\n_UID = {uid!r}\n_SHIM_DIR = {str(self._state)!r}\n"
+        )
+        self._boot.write_text(header + (firmware / "boot.py").read_text())
+
+    # -- pins ----------------------------------------------------------------------------
+
+    @property
+    def pins(self) -> dict[str, int]:
+        """Latest state of each output pin and PWM channel the board has driven, by name."""
+        try:
+            with open(self._pins_out, "rb") as f:
+                f.seek(self._pins_offset)
+                data = f.read()
+        except FileNotFoundError:
+            return dict(self._pins)
+        end = data.rfind(b"\n") + 1
+        self._pins_offset += end
+        for line in data[:end].decode(errors="replace").splitlines():
+            name, _, value = line.partition(" ")
+            if value.lstrip("-").isdigit():
+                self._pins[name] = int(value)
+        return dict(self._pins)
+
+    def set_input(self, name: str | int, value: int) -> None:
+        """Drive an input pin (or ``"ADC<pin>"`` channel) the board reads, as a button would."""
+        values = {}
+        if self._pins_in.exists():
+            for line in self._pins_in.read_text().splitlines():
+                k, _, v = line.partition(" ")
+                values[k] = v
+        values[str(name)] = str(int(value))
+        tmp = self._pins_in.with_suffix(".tmp")
+        tmp.write_text("".join(f"{k} {v}\n" for k, v in values.items()))
+        tmp.replace(self._pins_in)

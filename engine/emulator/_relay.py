@@ -1,0 +1,245 @@
+"""The wire between the host's end of the virtual port and the interpreter's pty.
+
+One thread moves bytes both ways, paced by a :class:`Throttle` per direction, and plays the
+parts of a board that the unix port does not: Ctrl-C as an interrupt only while code runs
+with the interrupt character enabled, a soft reboot when the interpreter exits, and the
+port going away on unplug.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import select
+import threading
+from collections.abc import Callable
+
+from ._interp import Interpreter
+from ._throttle import Throttle
+
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+SOFT_REBOOT = b"MPY: soft reboot\r\n"
+HARD_RESET_CODE = 77
+
+
+class Relay:
+    """Moves bytes between a host-side fd (pty master) and an :class:`Interpreter`.
+
+    ``spawn`` starts a fresh interpreter; the relay calls it again after the interpreter
+    exits (soft reset). ``bps`` limits both directions.
+    """
+
+    def __init__(self, host_fd: int, spawn: Callable[[], Interpreter], bps: int = 0) -> None:
+        self.host_fd = host_fd
+        self._spawn = spawn
+        self.to_board = Throttle(bps)
+        self.to_host = Throttle(bps)
+        self._in: bytearray = bytearray()  # host -> board, not yet delivered
+        self._out: bytearray = bytearray()  # board -> host, not yet delivered
+        self._raw_mode = False
+        self._boot_stage = ""  # "banner"/"raw": hiding a restarted interpreter's start-up
+        self._boot_buf = bytearray()
+        self._boot_raw = False
+        self._boot_keep = True
+        self._swap_lock = threading.Lock()
+        self._dead = False
+        self._wake_r, self._wake_w = os.pipe()
+        self._stop = False
+        self.interp = spawn()
+        self._swallow_banner(raw=False, keep=True)
+        self.thread = threading.Thread(target=self._run, name="virtual-board-relay", daemon=True)
+        self.thread.start()
+
+    # -- control -------------------------------------------------------------------------
+
+    def set_bps(self, bps: int) -> None:
+        self.to_board.bps = bps
+        self.to_host.bps = bps
+        self._wake()
+
+    def stop(self) -> None:
+        """Stop the thread and kill the interpreter (the board loses power)."""
+        self._stop = True
+        self._wake()
+        if threading.current_thread() is not self.thread:
+            self.thread.join(5)
+        self.interp.kill()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def power_cycle(self) -> None:
+        """Kill the interpreter and boot a fresh one; bytes in flight are lost."""
+        with self._swap_lock:
+            self.interp.kill()
+            self._in.clear()
+            self._out.clear()
+            self.interp = self._spawn()
+            self._swallow_banner(raw=False, keep=True)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _swallow_banner(self, raw: bool, keep: bool) -> None:
+        """Hide a new interpreter's start-up until its prompt, then show what a board shows.
+
+        ``keep``: show the banner (power-on); otherwise a soft reboot line. ``raw``: the board
+        was in raw REPL, so enter it again before handing over.
+        """
+        self._boot_stage = "banner"
+        self._boot_buf.clear()
+        self._boot_raw = raw
+        self._boot_keep = keep
+        if not keep:
+            self._out += SOFT_REBOOT
+
+    @property
+    def _booting(self) -> bool:
+        return self._boot_stage != ""
+
+    def _boot_output(self, data: bytes) -> None:
+        self._boot_buf += data
+        buf = bytes(self._boot_buf)
+        if self._boot_stage == "banner" and buf.endswith(b">>> "):
+            if self._boot_raw:
+                self._boot_stage = "raw"
+                self._boot_buf.clear()
+                os.write(self.interp.fd, b"\x01")
+                return
+            start = 0 if self._boot_keep else max(buf.find(b"MicroPython"), 0)
+            self._out += buf[start:]
+            self._raw_mode = False
+        elif self._boot_stage == "raw" and buf.endswith(RAW_BANNER):
+            self._out += RAW_BANNER
+            self._raw_mode = True
+        else:
+            return
+        self._boot_stage = ""
+        self._boot_buf.clear()
+
+    def _track_mode(self, data: bytes) -> None:
+        if RAW_BANNER[:-1] in data:
+            self._raw_mode = True
+        elif data.endswith(b">>> "):
+            self._raw_mode = False
+
+    def _run(self) -> None:
+        while not self._stop:
+            with self._swap_lock:
+                timeout = self._step()
+            if timeout is None:
+                continue
+            fds = [self._wake_r]
+            if self.host_fd >= 0 and len(self._in) < 65536:
+                fds.append(self.host_fd)
+            if self.interp.fd >= 0 and not self._dead and len(self._out) < 65536:
+                fds.append(self.interp.fd)
+            wfds = []
+            if self._out and self.to_host.allowance() > 0 and self.host_fd >= 0:
+                wfds.append(self.host_fd)
+            if self._in and not self._booting and self.to_board.allowance() > 0:
+                wfds.append(self.interp.fd)
+            try:
+                r, _, _ = select.select(fds, wfds, [], timeout)
+            except (OSError, ValueError):
+                continue
+            if self._wake_r in r:
+                os.read(self._wake_r, 4096)
+
+    def _step(self) -> float | None:
+        """Move what can move now; return how long to wait, or None to loop at once."""
+        self._read_host()
+        self._read_interp()
+        self._write_board()
+        self._write_host()
+        waits = [0.5]
+        if self._out:
+            waits.append(self.to_host.wait_time() or 0.05)
+        if self._in and not self._booting:
+            waits.append(self.to_board.wait_time() or 0.05)
+        return max(0.0005, min(waits))
+
+    def _read_host(self) -> None:
+        if self.host_fd < 0 or len(self._in) >= 65536:
+            return
+        try:
+            self._in += os.read(self.host_fd, 65536)
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            if e.errno != errno.EIO:
+                raise
+
+    def _read_interp(self) -> None:
+        if self._dead or len(self._out) >= 65536:
+            return
+        try:
+            data = os.read(self.interp.fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            if self._booting:
+                self._boot_output(data)
+            else:
+                self._track_mode(data)
+                self._out += data
+            return
+        # The interpreter's side closed: it exited (soft reset, machine.reset or a crash).
+        code = self.interp.process.wait()
+        self.interp.close()
+        if self._booting:
+            # It died before reaching its prompt: a broken install, not a reset. Stay dead
+            # rather than spin, and say why on the port as a board's boot error would.
+            self._out += b"virtual board: MicroPython failed to start (exit %d)\r\n" % code
+            self._dead = True
+            return
+        self.interp = self._spawn()
+        hard = code == HARD_RESET_CODE
+        self._swallow_banner(raw=self._raw_mode and not hard, keep=hard)
+
+    def _write_board(self) -> None:
+        if not self._in or self._booting:
+            return
+        n = min(len(self._in), self.to_board.allowance())
+        if n <= 0:
+            return
+        chunk = bytes(self._in[:n])
+        cut = chunk.find(b"\x03")
+        if cut == 0:
+            if self.interp.has_sigint_handler():
+                self.interp.interrupt()
+                del self._in[:1]
+                self.to_board.spend(1)
+                return
+            cut = chunk.find(b"\x03", 1)
+        if cut > 0:
+            chunk = chunk[:cut]
+        try:
+            sent = os.write(self.interp.fd, chunk)
+        except BlockingIOError:
+            return
+        except OSError:
+            return
+        del self._in[:sent]
+        self.to_board.spend(sent)
+
+    def _write_host(self) -> None:
+        if not self._out or self.host_fd < 0:
+            return
+        n = min(len(self._out), self.to_host.allowance())
+        if n <= 0:
+            return
+        try:
+            sent = os.write(self.host_fd, bytes(self._out[:n]))
+        except BlockingIOError:
+            return
+        except OSError:
+            self._out.clear()
+            return
+        del self._out[:sent]
+        self.to_host.spend(sent)

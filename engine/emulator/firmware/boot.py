@@ -1,0 +1,27 @@
+# Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
+# _PINS_IN, _UID and _SHIM_DIR. Makes the unix port look like a board: a sandboxed
+# filesystem at /, a board's sys.path and a simulated machine module.
+def _belay_boot():
+    import os
+    import sys
+
+    import vfs
+
+    # `machine` is a built-in module, so the shim is imported under its own name and then
+    # registered in sys.modules, which `import machine` consults first.
+    sys.path.insert(0, _SHIM_DIR)
+    import _belay_machine as shim
+
+    sys.path.pop(0)
+    shim._PINS_OUT = open(_PINS_OUT, "ab")
+    shim._PINS_IN = _PINS_IN
+    shim._UID = _UID
+    sys.modules["machine"] = shim
+    vfs.mount(vfs.VfsPosix(_ROOT), "/")
+    os.chdir("/")
+    sys.path[:] = ["", "/lib", ".frozen"]
+    del sys.modules["_belay_machine"]
+
+
+_belay_boot()
+del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR

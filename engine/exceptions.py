@@ -1,0 +1,61 @@
+"""Belay's exception hierarchy, so ``except belay.X`` keeps working with ``engine as belay``."""
+
+from __future__ import annotations
+
+
+class BelayException(Exception):  # noqa: N818 - Belay's name
+    """Root of all engine errors."""
+
+
+class ConnectionFailedError(BelayException):
+    """Could not connect to the device."""
+
+
+class DeviceNotFoundError(ConnectionFailedError):
+    """The port, or the USB device described by ``usb:VID:PID``, does not exist."""
+
+
+class AuthenticationError(ConnectionFailedError):
+    """WebREPL refused the password."""
+
+
+class ConnectionLost(ConnectionFailedError):  # noqa: N818 - Belay's name
+    """The link to the device went away and could not be restored."""
+
+
+class InternalError(BelayException):
+    """The engine or the board broke the protocol; a bug to report."""
+
+
+class FeatureUnavailableError(BelayException):
+    """The board (or this machine) lacks what the call needs."""
+
+
+class SpecialFunctionNameError(BelayException):
+    """A task or thread name that Belay reserves (``__x__`` or ``_belay...``)."""
+
+
+class MaxHistoryLengthError(BelayException):
+    """The replay history grew past its limit."""
+
+
+class NotBelayResponseError(BelayException):
+    """The device answered with something that is not a framed Belay reply."""
+
+
+class DeviceTimeoutError(BelayException, TimeoutError):
+    """The device did not answer in time. The message says what was awaited."""
+
+
+class NonLiteralError(BelayException, ValueError):
+    """A value that cannot travel as a Python literal (an argument or a result)."""
+
+
+class PyboardException(BelayException):  # noqa: N818 - Belay's name
+    """An exception raised on the device and not caught there.
+
+    ``args[0]`` is the device's traceback, with task frames pointing at the host source.
+    """
+
+
+PyboardError = PyboardException

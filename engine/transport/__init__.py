@@ -1,0 +1,11 @@
+"""Bytes in, bytes out. One small interface for every link to a board.
+
+A transport knows nothing of Python or the REPL; ``engine._repl`` speaks the protocol on
+top of it. ``open_transport`` picks the implementation from the port string.
+"""
+
+from ._base import Transport
+from ._open import open_transport
+from ._serial import SerialTransport
+
+__all__ = ["SerialTransport", "Transport", "open_transport"]

@@ -1,0 +1,42 @@
+"""The transport interface."""
+
+from __future__ import annotations
+
+import abc
+
+
+class Transport(abc.ABC):
+    """A byte pipe to a board.
+
+    ``read`` returns what has arrived (at least one byte), or ``b""`` when ``timeout``
+    seconds pass with nothing; it raises :class:`~engine.ConnectionLost` when the link is
+    gone. ``write`` sends everything or raises ``ConnectionLost``.
+    """
+
+    #: A short, secret-free description for status bars and logs.
+    description: str = ""
+
+    @abc.abstractmethod
+    def read(self, timeout: float | None) -> bytes: ...
+
+    @abc.abstractmethod
+    def write(self, data: bytes) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def in_waiting(self) -> int:
+        """Bytes that can be read without waiting."""
+
+    @property
+    def bytes_per_second(self) -> int:
+        """The link's nominal byte rate, or 0 when unknown (USB CDC ignores the baud rate)."""
+        return 0
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

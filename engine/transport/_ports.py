@@ -1,0 +1,77 @@
+"""Finding serial ports: listing them, and ``usb:VID:PID[:SERIAL]`` lookups.
+
+Matching by USB identity means a board that re-enumerates under another name (ttyACM0 ->
+ttyACM1) is found again without udev rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..exceptions import DeviceNotFoundError
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    """What we need of pyserial's ``ListPortInfo``; also built from recorded lists in tests."""
+
+    device: str
+    vid: int | None = None
+    pid: int | None = None
+    serial_number: str | None = None
+    description: str = ""
+
+    @property
+    def usb_id(self) -> str | None:
+        if self.vid is None or self.pid is None:
+            return None
+        spec = f"usb:{self.vid:04x}:{self.pid:04x}"
+        return f"{spec}:{self.serial_number}" if self.serial_number else spec
+
+
+def list_ports() -> list[PortInfo]:
+    from serial.tools import list_ports as lp
+
+    return [
+        PortInfo(p.device, p.vid, p.pid, p.serial_number, p.description or "")
+        for p in lp.comports()
+    ]
+
+
+def describe_ports(ports: Iterable[PortInfo] | None = None) -> str:
+    ports = list(list_ports() if ports is None else ports)
+    if not ports:
+        return "none (try 'virtual' for the virtual board)"
+    return ", ".join(f"{p.device} ({p.usb_id or p.description or 'serial'})" for p in ports)
+
+
+def parse_usb_spec(spec: str) -> tuple[int, int, str | None]:
+    """``usb:2e8a:0005[:SERIAL]`` -> (vid, pid, serial)."""
+    parts = spec.split(":", 3)
+    if len(parts) < 3 or parts[0].lower() != "usb":
+        raise ValueError(f"not a USB port spec: {spec!r} (expected usb:VID:PID[:SERIAL])")
+    try:
+        vid, pid = int(parts[1], 16), int(parts[2], 16)
+    except ValueError:
+        raise ValueError(f"VID and PID must be hex in {spec!r}") from None
+    return vid, pid, parts[3] if len(parts) == 4 and parts[3] else None
+
+
+def find_usb_port(spec: str, ports: Iterable[PortInfo] | None = None) -> str:
+    """The device path of the one port matching ``spec``; a clear error for none or many."""
+    vid, pid, serial_number = parse_usb_spec(spec)
+    ports = list(list_ports() if ports is None else ports)
+    matches = [
+        p
+        for p in ports
+        if p.vid == vid
+        and p.pid == pid
+        and (serial_number is None or (p.serial_number or "").lower() == serial_number.lower())
+    ]
+    if not matches:
+        raise DeviceNotFoundError(f"no USB device {spec}; ports here: {describe_ports(ports)}")
+    if len(matches) > 1:
+        names = ", ".join(f"{p.device} ({p.usb_id})" for p in matches)
+        raise DeviceNotFoundError(f"{spec} matches {len(matches)} devices ({names}); add :SERIAL")
+    return matches[0].device
