@@ -122,10 +122,9 @@ class RawRepl:
         """Send code to run. For plain raw mode the board's ``OK`` is left in the buffer for
         the caller to parse with the output, saving a round trip; raw-paste consumes its
         handshake here."""
-        if len(code) > PASTE_THRESHOLD and self.raw_paste is not False:
-            if self._try_raw_paste(code):
-                return
-        self.write_plain(code)
+        long = len(code) > PASTE_THRESHOLD
+        if not (long and self.raw_paste is not False and self._try_raw_paste(code)):
+            self.write_plain(code)
 
     def write_plain(self, code: bytes) -> None:
         # Without flow control a board's UART buffer can overrun: pace long code.

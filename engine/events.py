@@ -7,6 +7,7 @@ into the device.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,6 @@ class EventBus:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
-            try:
+            # A broken listener must not break the engine or the other listeners.
+            with contextlib.suppress(Exception):
                 listener(event)
-            except Exception:  # noqa: BLE001 - a broken listener must not break the engine
-                pass
