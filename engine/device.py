@@ -101,6 +101,7 @@ class Device:
         self._task_index: dict[str, int] = {}
         self._board = None
         self._repl: RawRepl | None = None
+        self._resync = False
         self.connect_count = 0
         self.implementation: Implementation | None = None
         self.port = self._resolve_port(port)
@@ -256,56 +257,17 @@ class Device:
             repl = self._repl
             if repl is None:
                 raise ConnectionLost(f"{self.port} is closed")
+            if self._resync:
+                repl.enter(soft_reset=False)
+                self._resync = False
             repl.send_code(code)
-            return self._read_reply(repl, what)
-
-    def _read_reply(self, repl: RawRepl, what: str) -> tuple[str, str]:
-        token = self._token.encode()
-        out = OutputStream(self._output_sink)
-        repl.read_until(b"OK", f"the board to accept {what}")
-        buf = repl.buf
-        interrupted = False
-        seen_output = False
-        while True:
-            i = buf.find(token)
-            if i >= 0:
-                if i:
-                    out.feed(bytes(buf[:i]))
-                del buf[: i + len(token)]
-                out.flush()
-                frame = repl.read_until(b"\x04", f"the end of the reply to {what}")[:-1]
-                err = repl.read_until(b"\x04", "the end of the error output")[:-1]
-                repl.read_until(b">", "the raw REPL prompt")
-                if err:
-                    self._emit(err.decode(errors="replace"), "stderr")
-                text = frame.decode(errors="replace")
-                if interrupted and text[:1] == "E":
-                    raise KeyboardInterrupt
-                return text[:1], text[1:]
-            if buf and buf[0] == 4 and not seen_output:
-                # The code never ran (a compile error): the raw REPL's own error frame.
-                del buf[0]
-                err = repl.read_until(b"\x04", "the error output")[:-1]
-                repl.read_until(b">", "the raw REPL prompt")
-                return "E", err.decode(errors="replace")
-            # Stream what cannot be the start of the token.
-            keep = _token_prefix_len(buf, token)
-            if len(buf) > keep:
-                out.feed(bytes(buf[: len(buf) - keep]))
-                del buf[: len(buf) - keep]
-                seen_output = True
             try:
-                if not repl.fill(2.0 if interrupted else None) and interrupted:
-                    # The board ignores Ctrl-C (a tight loop with interrupts off): get it
-                    # back to a clean prompt the hard way.
-                    repl.enter(soft_reset=True)
-                    self._reinstall()
-                    raise KeyboardInterrupt
-            except KeyboardInterrupt:
-                if interrupted:
-                    raise
-                interrupted = True
-                repl.interrupt()
+                return _ReplyReader(repl, self._token.encode(), self._output_sink).read(what)
+            except (KeyboardInterrupt, DeviceTimeoutError, InternalError):
+                # The reply was not read to its end: start the next exchange from a clean
+                # prompt instead of from the middle of this one.
+                self._resync = True
+                raise
 
     def _reinstall(self) -> None:
         """After a reset: runtime back, history replayed."""
@@ -426,6 +388,70 @@ class Device:
                     autoinit.append(attr)
         for attr in autoinit:
             getattr(self, attr)()
+
+
+class _ReplyReader:
+    """Reads one framed reply, streaming the output before it.
+
+    The reply is ``OK``, user output, the token, a kind letter and payload, then the raw
+    REPL's ``\x04 stderr \x04 >``. A stray ``\x04`` from user code is just output: only the
+    token (which user code cannot know) ends it.
+    """
+
+    def __init__(self, repl: RawRepl, token: bytes, sink: Callable[[str], None]) -> None:
+        self.repl = repl
+        self.token = token
+        self.out = OutputStream(sink)
+        self.seen_output = False
+
+    def read(self, what: str) -> tuple[str, str]:
+        self.repl.read_until(b"OK", f"the board to accept {what}")
+        interrupted = False
+        while True:
+            try:
+                reply = self._step(what, 2.0 if interrupted else None)
+            except KeyboardInterrupt:
+                if interrupted:
+                    raise
+                interrupted = True
+                self.repl.interrupt()
+                continue
+            if reply is None:
+                continue
+            if interrupted and reply[0] == "E":
+                raise KeyboardInterrupt
+            return reply
+
+    def _step(self, what: str, timeout: float | None) -> tuple[str, str] | None:
+        repl, buf, token = self.repl, self.repl.buf, self.token
+        i = buf.find(token)
+        if i >= 0:
+            if i:
+                self.out.feed(bytes(buf[:i]))
+            del buf[: i + len(token)]
+            self.out.flush()
+            frame = repl.read_until(b"\x04", f"the end of the reply to {what}")[:-1]
+            err = repl.read_until(b"\x04", "the end of the error output")[:-1]
+            repl.read_until(b">", "the raw REPL prompt")
+            if err:
+                self.out.sink(err.decode(errors="replace"))
+            text = frame.decode(errors="replace")
+            return text[:1], text[1:]
+        if buf and buf[0] == 4 and not self.seen_output:
+            # The code never ran (a compile error): the raw REPL's own error frame.
+            del buf[0]
+            err = repl.read_until(b"\x04", "the error output")[:-1]
+            repl.read_until(b">", "the raw REPL prompt")
+            return "E", err.decode(errors="replace")
+        # Stream what cannot be the start of the token.
+        keep = _token_prefix_len(buf, token)
+        if len(buf) > keep:
+            self.out.feed(bytes(buf[: len(buf) - keep]))
+            del buf[: len(buf) - keep]
+            self.seen_output = True
+        if not repl.fill(timeout) and timeout is not None:
+            raise DeviceTimeoutError(f"the board did not stop after Ctrl-C during {what}")
+        return None
 
 
 def _bind(src: Source, args: tuple, kwargs: dict) -> dict[str, Any]:

@@ -134,10 +134,14 @@ class VirtualBoard:
         firmware = resources.files("engine.emulator") / "firmware"
         (self._state / "_belay_machine.py").write_text((firmware / "machine.py").read_text())
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
-        header = (
-            f"_ROOT = {str(self.root)!r}\n_PINS_OUT = {str(self._pins_out)!r}\n"
-            f"_PINS_IN = {str(self._pins_in)!r}\n_UID = {uid!r}\n_SHIM_DIR = {str(self._state)!r}\n"
-        )
+        values = {
+            "_ROOT": str(self.root),
+            "_PINS_OUT": str(self._pins_out),
+            "_PINS_IN": "/" + self._pins_in.name,  # relative to _SHIM_DIR, read via a VFS
+            "_UID": uid,
+            "_SHIM_DIR": str(self._state),
+        }
+        header = "".join(f"{k} = {v!r}\n" for k, v in values.items())
         self._boot.write_text(header + (firmware / "boot.py").read_text())
 
     # -- pins ----------------------------------------------------------------------------

@@ -14,6 +14,9 @@ def _belay_boot():
 
     sys.path.pop(0)
     shim._PINS_OUT = open(_PINS_OUT, "ab")
+    # After the mount, plain open() sees only the board's root: host files are reached
+    # through a VFS object of their own.
+    shim._HOST = vfs.VfsPosix(_SHIM_DIR)
     shim._PINS_IN = _PINS_IN
     shim._UID = _UID
     sys.modules["machine"] = shim

@@ -21,7 +21,7 @@ def _report(name, value):
 
 def _host_input(name, default):
     try:
-        with open(_PINS_IN) as f:
+        with _HOST.open(_PINS_IN, "r") as f:
             for line in f:
                 k, _, v = line.strip().partition(" ")
                 if k == str(name):
