@@ -469,7 +469,8 @@ def _token_prefix_len(buf: bytearray, token: bytes) -> int:
 
 
 def _split_final_expression(cmd: str) -> tuple[str, str | None]:
-    """("a = 1\\nb = 2", "a + b") for "a = 1\\nb = 2\\na + b"; (cmd, None) otherwise."""
+    """("a = 1\nb = 2", "a + b") for "a = 1\nb = 2\na + b"; (cmd, None) when the code does
+    not end with an expression (or is not valid Python, which the board will report)."""
     try:
         tree = ast.parse(cmd)
     except SyntaxError:
@@ -478,15 +479,10 @@ def _split_final_expression(cmd: str) -> tuple[str, str | None]:
         return cmd, None
     last = tree.body[-1]
     lines = cmd.splitlines(keepends=True)
-    if (
-        last.lineno == last.end_lineno
-        and len(tree.body) > 1
-        and (tree.body[-2].end_lineno == last.lineno)
-    ):
-        return cmd, None  # "a = 1; a" on one line: keep simple
-    head = "".join(lines[: last.lineno - 1])
-    expr = "".join(lines[last.lineno - 1 : last.end_lineno])
-    return head, expr.strip()
+    start = sum(map(len, lines[: last.lineno - 1]))
+    start += len(lines[last.lineno - 1].encode()[: last.col_offset].decode())
+    head = cmd[:start].rstrip().rstrip(";")
+    return head, ast.get_source_segment(cmd, last)
 
 
 class _Registrar:

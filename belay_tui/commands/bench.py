@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from engine.bench import BenchTarget, measure_calls
+from engine.bench import BenchTarget, measure_belay_calls, measure_calls
 
 # Link rates measured when no port and no --bps are given: unlimited and a 115200-baud UART.
 DEFAULT_RATES = [0, 11520]
@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bps", type=int, help="virtual link byte rate (default: unlimited and 11520)")
     p.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--belay-python",
+        metavar="PYTHON",
+        help="also measure Belay, installed in this interpreter, on the same board",
+    )
     p.set_defaults(handler=run)
 
 
@@ -31,13 +36,19 @@ def run(args: argparse.Namespace) -> int:
         targets = [BenchTarget(None, r) for r in rates]
     results = []
     for target in targets:
-        results.append(
-            {
-                "port": target.port or "virtual",
-                "link_bps": target.bps,
-                "calls": measure_calls(target, args.seconds),
+        result = {
+            "port": target.port or "virtual",
+            "link_bps": target.bps,
+            "calls": measure_calls(target, args.seconds),
+        }
+        if args.belay_python:
+            belay = measure_belay_calls(target, args.belay_python, args.seconds)
+            ours = result["calls"]["calls_per_s"]
+            result["belay"] = {
+                **belay,
+                "ratio_ours_to_belay": round(ours / belay["calls_per_s"], 2),
             }
-        )
+        results.append(result)
     if args.json:
         print(json.dumps(results))
         return 0
