@@ -17,7 +17,7 @@ _BG={{}}
 _BGc=[0]
 _BGT=type((lambda:(yield))())
 def _BF(k,v):
-    sys.stdout.write(_BN+k+v)
+    sys.stdout.write(_BN+k+str(len(v))+':'+v)
 def _BE(e):
     import io
     s=io.StringIO()

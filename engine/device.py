@@ -202,7 +202,7 @@ class Device:
 
     def __del__(self) -> None:
         board = getattr(self, "_board", None)
-        if board is not None and getattr(self, "_repl", None) is None:
+        if board is not None:  # a virtual board this device started dies with it
             board.close()
 
     # -- running code --------------------------------------------------------------------
@@ -243,8 +243,10 @@ class Device:
             if text.rstrip().endswith("KeyboardInterrupt:") or "KeyboardInterrupt" in text[-40:]:
                 raise KeyboardInterrupt
             raise PyboardException(text)
-        if kind in ("G", "S"):
-            return kind, payload
+        if kind == "G":
+            return _GeneratorHandle(payload)
+        if kind == "S":
+            return _STOPPED
         raise InternalError(f"unknown reply kind {kind!r} for {what}")
 
     def _exchange_raw(self, code: bytes, what: str) -> tuple[str, str]:
@@ -344,15 +346,15 @@ class Device:
     def _run_task(self, name: str, args: tuple, kwargs: dict) -> Any:
         call = f"_B({self._call_task(name, args, kwargs)})".encode()
         result = self._exchange(call, f"task {name}")
-        if isinstance(result, tuple) and result and result[0] == "G":
-            return self._iterate(name, result[1])
+        if isinstance(result, _GeneratorHandle):
+            return self._iterate(name, result.key)
         return result
 
     def _iterate(self, name: str, key: str) -> Iterator[Any]:
         call = f"_Bn({key})".encode()
         while True:
             result = self._exchange(call, f"generator task {name}")
-            if isinstance(result, tuple) and result and result[0] == "S":
+            if result is _STOPPED:
                 return
             yield result
 
@@ -390,12 +392,22 @@ class Device:
             getattr(self, attr)()
 
 
+@dataclass(frozen=True)
+class _GeneratorHandle:
+    """A generator task's reply: the key of the generator object kept on the board."""
+
+    key: str
+
+
+_STOPPED = object()  # a generator on the board is exhausted
+
+
 class _ReplyReader:
     """Reads one framed reply, streaming the output before it.
 
-    The reply is ``OK``, user output, the token, a kind letter and payload, then the raw
-    REPL's ``\x04 stderr \x04 >``. A stray ``\x04`` from user code is just output: only the
-    token (which user code cannot know) ends it.
+    The reply is ``OK``, user output, the token, a kind letter, the payload's length, ``:``
+    and the payload, then the raw REPL's ``\x04 stderr \x04 >``. A stray ``\x04`` from user
+    code is just output: only the token (which user code cannot know) starts the reply.
     """
 
     def __init__(self, repl: RawRepl, token: bytes, sink: Callable[[str], None]) -> None:
@@ -405,7 +417,9 @@ class _ReplyReader:
         self.seen_output = False
 
     def read(self, what: str) -> tuple[str, str]:
-        self.repl.read_until(b"OK", f"the board to accept {what}")
+        before = self.repl.read_until(b"OK", f"the board to accept {what}")[:-2]
+        if before:  # a board thread printed while nothing was running
+            self.out.feed(before)
         interrupted = False
         while True:
             try:
@@ -432,11 +446,15 @@ class _ReplyReader:
             self.out.flush()
             frame = repl.read_until(b"\x04", f"the end of the reply to {what}")[:-1]
             err = repl.read_until(b"\x04", "the end of the error output")[:-1]
-            repl.read_until(b">", "the raw REPL prompt")
-            if err:
-                self.out.sink(err.decode(errors="replace"))
-            text = frame.decode(errors="replace")
-            return text[:1], text[1:]
+            late = repl.read_until(b">", "the raw REPL prompt")[:-1]
+            kind, _, rest = frame.decode(errors="replace").partition(":")
+            # The length says where the reply ends: a board thread may print after it, or
+            # around the prompt.
+            size = int(kind[1:]) if kind[1:].isdigit() else len(rest)
+            extra = rest[size:] + (err + late).decode(errors="replace")
+            if extra:
+                self.out.sink(extra)
+            return kind[:1], rest[:size]
         if buf and buf[0] == 4 and not self.seen_output:
             # The code never ran (a compile error): the raw REPL's own error frame.
             del buf[0]

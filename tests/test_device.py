@@ -239,3 +239,25 @@ def test_interrupt_from_another_thread(device):
         done.set()
         t.join()
     assert device("2 + 2") == 4
+
+
+def test_task_returning_tuple_like_internal_reply(device):
+    @device.task
+    def looks_internal():
+        return ("G", "1")
+
+    assert looks_internal() == ("G", "1")
+
+
+def test_thread_output_between_calls_is_not_lost(device, capsys):
+    @device.thread
+    def chatter():
+        print("from thread")
+
+    chatter()
+    for _ in range(100):
+        device("time.sleep_ms(5)")
+        if "from thread" in capsys.readouterr().out:
+            break
+    else:
+        raise AssertionError("thread output never reached the host")
