@@ -23,6 +23,9 @@ from .exceptions import (
     SpecialFunctionNameError,
 )
 from .minify import minify
+from .proxy import ProxyObject
+from .transport._ports import PortInfo
+from .transport._ports import list_ports as list_devices
 
 __version__ = "0.1.0"
 
@@ -42,8 +45,11 @@ __all__ = [
     "NonLiteralError",
     "NotBelayResponseError",
     "PyboardError",
+    "PortInfo",
     "PyboardException",
+    "ProxyObject",
     "SpecialFunctionNameError",
     "VirtualBoard",
+    "list_devices",
     "minify",
 ]

@@ -6,6 +6,8 @@ They are reserved: a task may not be called ``_B`` or ``_BX`` (see ``RESERVED``)
 
 from __future__ import annotations
 
+import re
+
 from .minify import minify
 
 # {token} is the per-connection reply marker; see codec.new_token.
@@ -51,6 +53,23 @@ def _Bt(i,*a,**k):
         import _thread
         _thread.start_new_thread(_BT[i],a,k)
         _BF('R','None')
+    except BaseException as e:
+        _BE(e)
+_BP={{}}
+_BPc=[0]
+_BPI=(int,float,str,bytes,bool,type(None))
+def _BPx(c,x):
+    try:
+        g=globals()
+        if c:
+            exec(c,g)
+        r=eval(x,g)
+        if isinstance(r,_BPI):
+            _BF('R',repr(r))
+        else:
+            _BPc[0]+=1
+            _BP[_BPc[0]]=r
+            _BF('P',str(_BPc[0]))
     except BaseException as e:
         _BE(e)
 def _BX(c,x=None):
@@ -102,29 +121,13 @@ _Bi()
 del _Bi
 """
 
-RESERVED = frozenset(
-    {
-        "_B",
-        "_BN",
-        "_BT",
-        "_BG",
-        "_BGc",
-        "_BGT",
-        "_BF",
-        "_BE",
-        "_BR",
-        "_Bn",
-        "_Bt",
-        "_BX",
-        "_Bi",
-        "_Bz",
-    }
-)
+# Every global the runtime defines: no task may take one of these names.
+RESERVED = frozenset(re.findall(r"^(?:def |)(_B\w*)", _PRELUDE + _IMPLEMENTATION, re.M)) | {"_Bz"}
 
 
-def prelude(token: str) -> str:
-    """The runtime plus the convenience imports, minified."""
-    return minify(_PRELUDE.format(token=token) + _IMPORTS)
+def prelude(token: str, imports: bool = True) -> str:
+    """The runtime, plus Belay's convenience imports unless a ``startup`` replaces them."""
+    return minify(_PRELUDE.format(token=token) + (_IMPORTS if imports else ""))
 
 
 def implementation_probe() -> str:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import update_wrapper
-from typing import Any
+from typing import Any, TextIO
 
 from . import codec
 from ._boardcode import implementation_probe, prelude
@@ -102,6 +102,7 @@ class Device:
         self._board = None
         self._repl: RawRepl | None = None
         self._resync = False
+        self._proxy_garbage: list[int] = []  # board proxy slots to free at the next exchange
         self.connect_count = 0
         self.implementation: Implementation | None = None
         self.port = self._resolve_port(port)
@@ -152,8 +153,8 @@ class Device:
         try:
             repl.enter(soft_reset=True)
             self._token = codec.new_token()
-            repl.exec_raw(prelude(self._token))
             self._repl = repl
+            self._install_runtime()
             name, version, platform, mpy, emitters = self._exchange(
                 implementation_probe().encode(), "the implementation probe"
             )
@@ -171,8 +172,6 @@ class Device:
             mpy_version=mpy & 0xFF,
             mpy_sub=(mpy >> 8) & 3,
         )
-        if self._startup:
-            self._run_code(self._startup, None, "the startup code")
         self.connect_count += 1
         self.events.publish(Connected(self.port, self.implementation, self.connect_count))
 
@@ -208,28 +207,50 @@ class Device:
     # -- running code --------------------------------------------------------------------
 
     def __call__(
-        self, cmd: str, *, minify: bool = True, record: bool = True, deserialize: bool = True
+        self,
+        cmd: str,
+        *,
+        minify: bool = True,
+        record: bool = True,
+        deserialize: bool = True,
+        stream_out: TextIO | None = None,
     ) -> Any:
         """Run ``cmd`` on the board; the value of a final expression comes back.
 
-        ``record``: keep it in the history replayed after a reconnect.
+        ``record``: keep it in the history replayed after a reconnect. ``deserialize=False``:
+        return the value's ``repr`` text. ``stream_out``: where this call's prints go.
         """
         exec_part, expr = _split_final_expression(cmd)
         if minify and exec_part:
             from .minify import minify as _minify
 
             exec_part = _minify(exec_part)
-        result = self._run_code(exec_part, expr, "the command", deserialize=deserialize)
+        args = codec.to_literal(exec_part, "code")
+        if expr:
+            args += "," + codec.to_literal(expr, "expression")
+        sink = _stream_writer(stream_out) if stream_out is not None else None
+        kind, payload = self._exchange_raw(f"_BX({args})".encode(), "the command", sink)
+        result = self._result(kind, payload, "the command", deserialize)
         if record:
             self._record("cmd", cmd)
         return result
 
-    def _run_code(self, code: str, expr: str | None, what: str, deserialize: bool = True) -> Any:
-        args = codec.to_literal(code, "code")
-        if expr:
-            args += "," + codec.to_literal(expr, "expression")
-        kind, payload = self._exchange_raw(f"_BX({args})".encode(), what)
-        return self._result(kind, payload, what, deserialize)
+    def proxy(self, cmd: str) -> Any:
+        """A :class:`~engine.ProxyObject` for a board object: ``device.proxy("sensor")``,
+        ``device.proxy("import machine")`` (a tuple for several names), or any expression
+        (an immutable result comes back as a value)."""
+        from .proxy import proxy_names
+
+        return proxy_names(self, cmd)
+
+    def _proxy_eval(self, expr: str, code: str = "") -> Any:
+        args = f"{codec.to_literal(code, 'code')},{codec.to_literal(expr, 'expression')}"
+        kind, payload = self._exchange_raw(f"_BPx({args})".encode(), expr)
+        if kind == "P":
+            from .proxy import ProxyObject
+
+            return ProxyObject(self, f"_BP[{payload}]", int(payload))
+        return self._result(kind, payload, expr)
 
     def _exchange(self, code: bytes, what: str) -> Any:
         kind, payload = self._exchange_raw(code, what)
@@ -249,7 +270,9 @@ class Device:
             return _STOPPED
         raise InternalError(f"unknown reply kind {kind!r} for {what}")
 
-    def _exchange_raw(self, code: bytes, what: str) -> tuple[str, str]:
+    def _exchange_raw(
+        self, code: bytes, what: str, sink: Callable[[str], None] | None = None
+    ) -> tuple[str, str]:
         """Send ``code`` (which prints one framed reply) and return (kind, payload).
 
         Output before the frame is streamed live. Ctrl-C on the host interrupts the board,
@@ -262,18 +285,29 @@ class Device:
             if self._resync:
                 repl.enter(soft_reset=False)
                 self._resync = False
+            if self._proxy_garbage:
+                freed, self._proxy_garbage = self._proxy_garbage, []
+                code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
             repl.send_code(code)
             try:
-                return _ReplyReader(repl, self._token.encode(), self._output_sink).read(what)
+                reader = _ReplyReader(repl, self._token.encode(), sink or self._output_sink)
+                return reader.read(what)
             except (KeyboardInterrupt, DeviceTimeoutError, InternalError):
                 # The reply was not read to its end: start the next exchange from a clean
                 # prompt instead of from the middle of this one.
                 self._resync = True
                 raise
 
+    def _install_runtime(self) -> None:
+        """The reply framing and task table, then the startup code (Belay's convenience
+        imports unless ``startup`` replaces them)."""
+        self._repl.exec_raw(prelude(self._token, imports=self._startup is None))
+        if self._startup:
+            self(self._startup, record=False)
+
     def _reinstall(self) -> None:
         """After a reset: runtime back, history replayed."""
-        self._repl.exec_raw(prelude(self._token))
+        self._install_runtime()
         for kind, item in self._history:
             self._replay(kind, item)
 
@@ -476,6 +510,14 @@ def _bind(src: Source, args: tuple, kwargs: dict) -> dict[str, Any]:
     bound = inspect.signature(src.function).bind(*args, **kwargs)
     bound.apply_defaults()
     return dict(bound.arguments)
+
+
+def _stream_writer(stream: TextIO) -> Callable[[str], None]:
+    def write(text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    return write
 
 
 def _token_prefix_len(buf: bytearray, token: bytes) -> int:

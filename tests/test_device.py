@@ -261,3 +261,20 @@ def test_thread_output_between_calls_is_not_lost(device, capsys):
             break
     else:
         raise AssertionError("thread output never reached the host")
+
+
+def test_startup_replaces_convenience_imports(board):
+    with Device(board.port, startup="import os\nready = 1") as dev:
+        assert dev("ready, 'Pin' in globals(), 'os' in globals()") == (1, False, True)
+
+
+def test_stream_out_per_call(device):
+    import io
+
+    buf = io.StringIO()
+    device("print('to buffer')", stream_out=buf)
+    assert buf.getvalue() == "to buffer\n"
+
+
+def test_list_devices_returns_port_infos():
+    assert all(isinstance(p, belay.PortInfo) for p in belay.list_devices())
