@@ -102,6 +102,17 @@ class VirtualBoard:
         if self._relay is not None:
             self._relay.power_cycle()
 
+    def freeze(self) -> None:
+        """The board stops answering while its port stays (firmware stuck in a C call, a
+        crash that leaves the USB link up), until :meth:`thaw`."""
+        if self._relay is not None:
+            self._relay.interp.suspend()
+
+    def thaw(self) -> None:
+        """A frozen board runs on from where it stopped."""
+        if self._relay is not None:
+            self._relay.interp.resume()
+
     def _plug(self) -> None:
         master, slave = os.openpty()
         tty.setraw(slave)

@@ -85,6 +85,14 @@ class Interpreter:
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGINT)
 
+    def suspend(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """Stop the process at once (power loss) and release the pty."""
         if self.process.poll() is None:

@@ -13,6 +13,7 @@ import errno
 import os
 import select
 import threading
+import time
 from collections.abc import Callable
 
 from ._interp import Interpreter
@@ -21,6 +22,10 @@ from ._throttle import Throttle
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
 HARD_RESET_CODE = 77
+# A Ctrl-C right after another waits this long. The first usually ends the running code,
+# and the unix port, unlike a board, dies of a SIGINT that lands once it is back at its
+# prompt; the relay's check for a handler cannot close that race, spacing makes it rare.
+SIGINT_SPACING = 0.05
 
 
 class Relay:
@@ -46,6 +51,7 @@ class Relay:
         self._dead = False
         self._wake_r, self._wake_w = os.pipe()
         self._stop = False
+        self._sigint_hold = 0.0  # monotonic time before which a Ctrl-C waits
         self.interp = spawn()
         self._swallow_banner(raw=False, keep=True)
         self.thread = threading.Thread(target=self._run, name="virtual-board-relay", daemon=True)
@@ -140,7 +146,12 @@ class Relay:
             wfds = []
             if self._out and self.to_host.allowance() > 0 and self.host_fd >= 0:
                 wfds.append(self.host_fd)
-            if self._in and not self._booting and self.to_board.allowance() > 0:
+            if (
+                self._in
+                and not self._booting
+                and self.to_board.allowance() > 0
+                and not self._held()
+            ):
                 wfds.append(self.interp.fd)
             try:
                 r, _, _ = select.select(fds, wfds, [], timeout)
@@ -159,7 +170,8 @@ class Relay:
         if self._out:
             waits.append(self.to_host.wait_time() or 0.05)
         if self._in and not self._booting:
-            waits.append(self.to_board.wait_time() or 0.05)
+            held = self._sigint_hold - time.monotonic() if self._held() else 0
+            waits.append(held or self.to_board.wait_time() or 0.05)
         return max(0.0005, min(waits))
 
     def _read_host(self) -> None:
@@ -211,7 +223,10 @@ class Relay:
         chunk = bytes(self._in[:n])
         cut = chunk.find(b"\x03")
         if cut == 0:
+            if self._held():
+                return
             if self.interp.has_sigint_handler():
+                self._sigint_hold = time.monotonic() + SIGINT_SPACING
                 self.interp.interrupt()
                 del self._in[:1]
                 self.to_board.spend(1)
@@ -227,6 +242,10 @@ class Relay:
             return
         del self._in[:sent]
         self.to_board.spend(sent)
+
+    def _held(self) -> bool:
+        """A Ctrl-C is next but must wait (see SIGINT_SPACING)."""
+        return self._in[:1] == b"\x03" and time.monotonic() < self._sigint_hold
 
     def _write_host(self) -> None:
         if not self._out or self.host_fd < 0:
