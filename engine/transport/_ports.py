@@ -6,6 +6,7 @@ ttyACM1) is found again without udev rules.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,20 +59,60 @@ def parse_usb_spec(spec: str) -> tuple[int, int, str | None]:
     return vid, pid, parts[3] if len(parts) == 4 and parts[3] else None
 
 
-def find_usb_port(spec: str, ports: Iterable[PortInfo] | None = None) -> str:
-    """The device path of the one port matching ``spec``; a clear error for none or many."""
+def _usb_matches(spec: str, ports: Iterable[PortInfo]) -> list[PortInfo]:
     vid, pid, serial_number = parse_usb_spec(spec)
-    ports = list(list_ports() if ports is None else ports)
-    matches = [
+    return [
         p
         for p in ports
         if p.vid == vid
         and p.pid == pid
         and (serial_number is None or (p.serial_number or "").lower() == serial_number.lower())
     ]
+
+
+def find_usb_port(spec: str, ports: Iterable[PortInfo] | None = None) -> str:
+    """The device path of the one port matching ``spec``; a clear error for none or many."""
+    ports = list(list_ports() if ports is None else ports)
+    matches = _usb_matches(spec, ports)
     if not matches:
         raise DeviceNotFoundError(f"no USB device {spec}; ports here: {describe_ports(ports)}")
     if len(matches) > 1:
         names = ", ".join(f"{p.device} ({p.usb_id})" for p in matches)
         raise DeviceNotFoundError(f"{spec} matches {len(matches)} devices ({names}); add :SERIAL")
     return matches[0].device
+
+
+def usb_identity(port: str, ports: Iterable[PortInfo]) -> str | None:
+    """The ``usb:VID:PID[:SERIAL]`` of the listed port that ``port`` names (directly or
+    through a symlink such as /dev/serial/by-id/...), or None for a port with no USB
+    identity (a UART, a pseudo-terminal, a network link)."""
+    real = os.path.realpath(port)
+    for p in ports:
+        if p.usb_id and (p.device == port or os.path.realpath(p.device) == real):
+            return p.usb_id
+    return None
+
+
+def locate_port(port: str, usb_id: str | None, ports: Iterable[PortInfo]) -> str:
+    """Where a board that was at ``port`` is now.
+
+    Without a USB identity the name is all we know. With one, the board keeps its old
+    name when a port of that name still has that identity; otherwise it is the one port
+    with that identity, under whatever name the system gave it this time. Raises
+    :class:`DeviceNotFoundError` when no port (or more than one) fits.
+    """
+    if usb_id is None:
+        return port
+    ports = list(ports)
+    matches = _usb_matches(usb_id, ports)
+    if any(p.device == port for p in matches):
+        return port
+    if len(matches) == 1:
+        return matches[0].device
+    if not matches:
+        raise DeviceNotFoundError(f"no USB device {usb_id}; ports here: {describe_ports(ports)}")
+    names = ", ".join(p.device for p in matches)
+    raise DeviceNotFoundError(
+        f"{usb_id} matches {len(matches)} ports ({names}) and none is {port}; "
+        "give the board's serial number (usb:VID:PID:SERIAL)"
+    )
