@@ -72,6 +72,21 @@ def _BPx(c,x):
             _BF('P',str(_BPc[0]))
     except BaseException as e:
         _BE(e)
+_Bb=getattr(__import__('time'),'ticks_ms',int)()
+def _Bq():
+    import gc
+    try:
+        import os
+        s=os.statvfs('/')
+        f=s[1]*s[4]
+    except Exception:
+        f=-1
+    try:
+        import time
+        u=time.ticks_diff(time.ticks_ms(),_Bb)
+    except Exception:
+        u=-1
+    _BF('R',repr((gc.mem_free(),gc.mem_alloc(),f,u)))
 def _BX(c,x=None):
     try:
         g=globals()

@@ -10,6 +10,7 @@ plain raw mode in paced chunks.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -20,6 +21,22 @@ from .transport import Transport
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 SOFT_REBOOT = b"soft reboot\r\n"
 PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
+# A board that reset prints its banner and sits at the friendly prompt, or (a soft reset
+# while in the raw REPL) says "soft reboot" and shows the raw prompt again.
+_BANNER_AT_PROMPT = re.compile(rb"MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*\r\n>>> \Z")
+RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
+
+
+def looks_reset(recent: bytes) -> bool:
+    """Whether ``recent`` (the last output received, at least :data:`RESET_WINDOW` bytes
+    of it) ends the way a board that has just reset ends its output.
+
+    Code of ours running on the board never ends its output like this: a board reset
+    (power loss, ``machine.reset()``, a watchdog) is the only plausible cause.
+    """
+    if recent.endswith(RAW_BANNER):
+        return b"soft reboot" in recent
+    return recent.endswith(b">>> ") and _BANNER_AT_PROMPT.search(recent) is not None
 
 
 class RawRepl:

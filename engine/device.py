@@ -8,21 +8,33 @@ form, and a task registered on several devices returning a list.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import update_wrapper
+from functools import partial, update_wrapper
 from typing import Any, TextIO
 
 from . import codec
 from ._boardcode import implementation_probe, prelude
 from ._output import OutputStream
-from ._repl import RawRepl
+from ._repl import RESET_WINDOW, RawRepl, looks_reset
 from ._source import Source, check_name, function_source, rewrite_traceback
-from .events import Connected, EventBus, Output
+from .events import (
+    Connected,
+    DeviceReport,
+    EventBus,
+    LinkLost,
+    Output,
+    ReconnectFailed,
+    Reconnecting,
+    Restoring,
+)
 from .exceptions import (
+    BelayException,
     ConnectionLost,
     DeviceNotFoundError,
     DeviceTimeoutError,
@@ -31,7 +43,10 @@ from .exceptions import (
     PyboardException,
 )
 from .transport import Transport, open_transport
-from .transport._ports import describe_ports, list_ports
+from .transport._ports import describe_ports, list_ports, locate_port, usb_identity
+
+RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
+INTERRUPT_GRACE = 2.0  # seconds a board gets to stop after Ctrl-C
 
 _ARCHS = [
     None,
@@ -68,10 +83,11 @@ class Device:
     """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``,
     ``ws://host[:port]`` (WebREPL), or ``virtual`` (start a virtual board).
 
-    ``attempts``: reconnect tries when the link is lost (0: raise ``ConnectionLost``;
-    negative: forever). ``startup``: code run after connecting, instead of the convenience
-    imports when given. ``timeout``: seconds to wait for protocol replies (not for tasks,
-    which may run as long as they like).
+    ``attempts``: reconnect tries, 1 s apart, when the link is lost (0: raise
+    ``ConnectionLost``; negative: forever); see docs/connections.md. ``startup``: code run
+    after connecting, instead of the convenience imports when given. ``timeout``: seconds to
+    wait for protocol replies. ``call_timeout``: seconds a call may run before it is
+    interrupted (None: tasks may run as long as they like).
     """
 
     MAX_CMD_HISTORY_LEN = 1000
@@ -85,11 +101,13 @@ class Device:
         password: str | None = None,
         baudrate: int = 115200,
         timeout: float = 5.0,
+        call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
         events: EventBus | None = None,
     ) -> None:
         self.events = events or EventBus()
         self.attempts = attempts
+        self.call_timeout = call_timeout
         self._startup = startup
         self._password = password if password is not None else os.environ.get("BELAY_PASSWORD")
         self._baudrate = baudrate
@@ -105,8 +123,19 @@ class Device:
         self._proxy_garbage: list[int] = []  # board proxy slots to free at the next exchange
         self.connect_count = 0
         self.implementation: Implementation | None = None
+        self.last_ok: float | None = None  # wall-clock time of the last good exchange
+        self._busy: tuple[str, float] | None = None  # what runs, since (monotonic)
+        self._closed = False
+        self._connecting = True  # no reconnect from inside a connect or a restore
+        self._lost_reason = ""
+        self._idle_out = OutputStream(self._output_sink)
+        self._idle_tail = b""  # recent output received while idle, to notice a reset
         self.port = self._resolve_port(port)
+        self._usb_id: str | None = self.port if self.port.lower().startswith("usb:") else None
+        self._path: str | None = None  # where the board was found last
         self._connect()
+        self._connecting = False
+        self.events.publish(Connected(self.port, self.implementation, self.connect_count))
         self._attach_class_functions()
 
     def __repr__(self) -> str:
@@ -143,8 +172,53 @@ class Device:
             raise ConnectionLost(f"{self.port} is closed")
         return self._repl.transport
 
+    @property
+    def path(self) -> str:
+        """Where the board was last found: differs from ``port`` for a ``usb:`` spec and for
+        a board that came back under another name."""
+        return self._path or self.port
+
+    @property
+    def connected(self) -> bool:
+        """True while the link is up (False once lost, until a reconnect restores it)."""
+        return self._repl is not None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def busy(self) -> tuple[str, float] | None:
+        """(what, seconds) of the exchange running now, or None when the link is idle."""
+        busy = self._busy
+        return None if busy is None else (busy[0], time.monotonic() - busy[1])
+
     def _open_transport(self) -> Transport:
-        return open_transport(self.port, baudrate=self._baudrate, password=self._password)
+        target = self._locate()
+        transport = open_transport(target, baudrate=self._baudrate, password=self._password)
+        self._path = target
+        return transport
+
+    def _locate(self) -> str:
+        """The port to open. The first connect remembers the port's USB identity, so that a
+        board which comes back under another name (ttyACM0 -> ttyACM1) is found by it."""
+        if self._path is None and self._usb_id is None and _is_local(self.port):
+            self._usb_id = usb_identity(self.port, list_ports())
+        if self._usb_id is None:
+            return self._path or self.port
+        return locate_port(self._path or self.port, self._usb_id, list_ports())
+
+    def _port_present(self) -> bool:
+        """Whether the port is there to open (False when that cannot be told cheaply)."""
+        if self._usb_id is not None:
+            try:
+                locate_port(self._path or self.port, self._usb_id, list_ports())
+            except DeviceNotFoundError:
+                return False
+            return True
+        path = self._path or self.port
+        return path.startswith("/") and os.path.exists(path)
 
     def _connect(self) -> None:
         """Open the link, soft-reset, install the runtime and learn the implementation."""
@@ -154,6 +228,8 @@ class Device:
             repl.enter(soft_reset=True)
             self._token = codec.new_token()
             self._repl = repl
+            self._resync = False
+            self._proxy_garbage.clear()
             self._install_runtime()
             name, version, platform, mpy, emitters = self._exchange(
                 implementation_probe().encode(), "the implementation probe"
@@ -173,23 +249,118 @@ class Device:
             mpy_sub=(mpy >> 8) & 3,
         )
         self.connect_count += 1
+        self.last_ok = time.time()
+
+    def _drop(self, reason: str) -> None:
+        """The link is gone (or must go): close our end and say so, once."""
+        repl, self._repl = self._repl, None
+        if repl is None:
+            return
+        self._lost_reason = reason
+        repl.transport.close()
+        self.events.publish(LinkLost(self.port, reason))
+
+    def reconnect(
+        self, attempts: int | None = None, *, cancel: threading.Event | None = None
+    ) -> None:
+        """Open the link again and restore the board: the runtime, then the history replayed
+        (see docs/connections.md).
+
+        ``attempts``: tries 1 s apart, negative for no limit; None takes the device's
+        ``attempts``, or 1 when that is 0 (Belay's rule). A try starts early when the port
+        reappears. ``cancel``: setting this event stops the tries (a UI's cancel button).
+        Raises :class:`ConnectionLost` when no try works.
+        """
+        if attempts is None:
+            attempts = self.attempts or 1
+        if attempts == 0:
+            raise ValueError("reconnect(attempts=0) would not try; give N > 0, or < 0 for no limit")
+        with self._lock:
+            if self._closed:
+                raise ConnectionLost(f"{self.port} is closed")
+            self._drop("reconnect requested")
+            reason, n, started = self._lost_reason, 0, 0.0
+            stopped = cancel.is_set if cancel is not None else lambda: False
+            while attempts < 0 or n < attempts:
+                if n:
+                    self._await_port(started + RETRY_INTERVAL, stopped)
+                if self._closed:
+                    raise ConnectionLost(f"{self.port} was closed while reconnecting")
+                if stopped():
+                    reason = f"reconnecting was cancelled; last: {reason}"
+                    break
+                n += 1
+                started = time.monotonic()
+                self.events.publish(Reconnecting(self.port, n, attempts, reason))
+                self._connecting = True
+                try:
+                    self._connect()
+                    self._restore()
+                    return
+                except PyboardException as e:
+                    # The board is back but a recorded command fails now: retrying replays
+                    # the same history, so give up and say which error.
+                    reason = f"restoring the board's state failed: {_last_line(e)}"
+                    self._drop(reason)
+                    break
+                except BelayException as e:
+                    reason = _last_line(e)
+                    self._drop(reason)
+                finally:
+                    self._connecting = False
+            self.events.publish(ReconnectFailed(self.port, reason))
+            tries = f"{n} attempt{'s' if n != 1 else ''}"
+            raise ConnectionLost(f"could not reconnect to {self.port} ({tries}): {reason}")
+
+    def _await_port(self, until: float, stopped: Callable[[], bool]) -> None:
+        """Wait until ``until``, or less if the port comes back meanwhile (or close(), or
+        ``stopped()``)."""
+        was_there = self._port_present()
+        while not (self._closed or stopped()) and (left := until - time.monotonic()) > 0:
+            time.sleep(min(0.05, left))  # the hardware's pace: nothing to wait on
+            there = self._port_present()
+            if there and not was_there:
+                return
+            was_there = there
+
+    def _restore(self) -> None:
+        """After a connect: the history replayed, then Connected published."""
+        if self._history:
+            self.events.publish(Restoring(self.port, len(self._history)))
+            self._replay_history()
         self.events.publish(Connected(self.port, self.implementation, self.connect_count))
+
+    def _recover(self, error: ConnectionLost, what: str, resend: bool) -> None:
+        """A call found the link dead: reconnect when ``attempts`` allows, else re-raise."""
+        if self._closed or self._connecting:
+            raise error
+        if self.attempts == 0:
+            raise ConnectionLost(
+                f"{error} (attempts=0: no reconnect; device.reconnect() restores the board)"
+            ) from None
+        self.reconnect()
+        if not resend:
+            raise ConnectionLost(
+                f"{what} was cut off by a lost link; the board is back and restored, but the "
+                "board object it used is gone"
+            )
 
     def close(self) -> None:
         """Run teardown, leave the board at its friendly REPL and close the port."""
+        self._closed = True  # stops a reconnect loop in another thread
         with self._lock:
-            if self._repl is None:
-                return
             teardown = getattr(self, "_teardown", None)
             try:
-                if teardown is not None:
+                if self._repl is not None and teardown is not None:
                     teardown()
-                self._repl.leave()
+                if self._repl is not None:
+                    self._repl.leave()
             except (ConnectionLost, PyboardException, DeviceTimeoutError):
                 pass
             finally:
-                self._repl.transport.close()
-                self._repl = None
+                if self._repl is not None:
+                    self._repl.transport.close()
+                    self._repl = None
                 if self._board is not None:
                     self._board.close()
 
@@ -271,32 +442,79 @@ class Device:
         raise InternalError(f"unknown reply kind {kind!r} for {what}")
 
     def _exchange_raw(
-        self, code: bytes, what: str, sink: Callable[[str], None] | None = None
+        self,
+        code: bytes,
+        what: str,
+        sink: Callable[[str], None] | None = None,
+        *,
+        resend: bool = True,
     ) -> tuple[str, str]:
         """Send ``code`` (which prints one framed reply) and return (kind, payload).
 
         Output before the frame is streamed live. Ctrl-C on the host interrupts the board,
-        waits for it to settle, and re-raises ``KeyboardInterrupt``.
+        waits for it to settle, and re-raises ``KeyboardInterrupt``. A link found dead is
+        restored when ``attempts`` allows; then the code is sent again, or with
+        ``resend=False`` (code that uses board objects a reset destroys) ConnectionLost is
+        raised. A call running past ``call_timeout`` is interrupted (DeviceTimeoutError);
+        one that ignores Ctrl-C gets the board reset and restored when ``attempts`` allows.
         """
         with self._lock:
-            repl = self._repl
-            if repl is None:
-                raise ConnectionLost(f"{self.port} is closed")
+            outer, self._busy = self._busy, (what, time.monotonic())
+            try:
+                try:
+                    reply = self._exchange_once(code, what, sink)
+                except ConnectionLost as e:
+                    self._recover(e, what, resend)
+                    reply = self._exchange_once(code, what, sink)
+                self.last_ok = time.time()
+                return reply
+            except _Stuck as e:
+                self._unstick(e)
+            finally:
+                self._busy = outer
+
+    def _exchange_once(
+        self, code: bytes, what: str, sink: Callable[[str], None] | None
+    ) -> tuple[str, str]:
+        repl = self._repl
+        if repl is None:
+            raise ConnectionLost(self._down_message())
+        try:
             if self._resync:
                 repl.enter(soft_reset=False)
                 self._resync = False
             if self._proxy_garbage:
                 freed, self._proxy_garbage = self._proxy_garbage, []
                 code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
+            self._idle_tail = b""
             repl.send_code(code)
+            reader = _ReplyReader(repl, self._token.encode(), sink or self._output_sink)
             try:
-                reader = _ReplyReader(repl, self._token.encode(), sink or self._output_sink)
-                return reader.read(what)
+                return reader.read(what, self.call_timeout)
             except (KeyboardInterrupt, DeviceTimeoutError, InternalError):
                 # The reply was not read to its end: start the next exchange from a clean
                 # prompt instead of from the middle of this one.
                 self._resync = True
                 raise
+        except ConnectionLost as e:
+            self._drop(str(e))
+            raise
+
+    def _down_message(self) -> str:
+        if self._closed:
+            return f"{self.port} is closed"
+        return f"the link to {self.port} is down: {self._lost_reason}"
+
+    def _unstick(self, error: _Stuck) -> None:
+        """A call ignored Ctrl-C after its timeout: reset and restore the board when
+        ``attempts`` allows (reconnecting soft-resets it), else say what to do."""
+        if self.attempts == 0 or self._connecting or self._closed:
+            raise DeviceTimeoutError(
+                f"{error}; reset the board: device.reconnect(), or its reset button"
+            ) from None
+        self._drop(str(error))
+        self.reconnect()
+        raise DeviceTimeoutError(f"{error}; the board was reset and its state restored") from None
 
     def _install_runtime(self) -> None:
         """The reply framing and task table, then the startup code (Belay's convenience
@@ -308,6 +526,9 @@ class Device:
     def _reinstall(self) -> None:
         """After a reset: runtime back, history replayed."""
         self._install_runtime()
+        self._replay_history()
+
+    def _replay_history(self) -> None:
         for kind, item in self._history:
             self._replay(kind, item)
 
@@ -316,6 +537,8 @@ class Device:
             self(item, record=False)
         elif kind == "def":
             self._define(item, record=False)
+        elif kind == "thread":
+            self._run_thread(*item, record=False)
 
     def interrupt(self) -> None:
         """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""
@@ -326,8 +549,83 @@ class Device:
     def soft_reset(self) -> None:
         """Soft-reset the board and restore the runtime and history."""
         with self._lock:
-            self._repl.soft_reset()
-            self._reinstall()
+            if self._repl is None:
+                raise ConnectionLost(self._down_message())
+            self._connecting = True
+            try:
+                self._repl.soft_reset()
+                self._reinstall()
+            finally:
+                self._connecting = False
+
+    # -- link health (the Link supervisor calls these while no call runs) ---------------
+
+    @contextlib.contextmanager
+    def idle(self) -> Iterator[bool]:
+        """Hold the device if no call runs (yields True), else yield False at once: for
+        background work that must never make a user's call wait."""
+        free = self._lock.acquire(blocking=False)
+        try:
+            yield free and self._repl is not None
+        finally:
+            if free:
+                self._lock.release()
+
+    def check(self, probe: bool = False, wait: float = 1.0) -> bool | None:
+        """Keepalive for an idle link. None when a call holds the device (nothing done).
+
+        Takes in what the board sent since the last exchange (a board thread's prints go
+        out at once), and notices a vanished port or a board that reset. ``probe`` also
+        sends an empty program: the board answers ``OK`` without running any Python, so
+        board threads and globals are untouched; no answer within ``wait`` seconds counts
+        as a dead board. A dead link is dropped (``LinkLost``), as a failed call would.
+        Returns whether the link is up.
+        """
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            repl = self._repl
+            if repl is None:
+                return False
+            if self._resync:  # the next call resynchronises; a probe would only get in its way
+                return True
+            while repl.fill(0):
+                pass
+            data, repl.buf[:] = bytes(repl.buf), b""
+            self._take_idle_output(data)
+            if probe:
+                repl.write(b" \x04")  # not empty: an empty program means soft reset
+                before = repl.read_until(b"OK", "the keepalive reply", wait)[:-2]
+                # Then stdout \x04 stderr \x04 >, empty unless a board thread printed.
+                rest = repl.read_until(b"\x04>", "the keepalive reply", wait)[:-2]
+                self._take_idle_output(before + rest.replace(b"\x04", b""))
+                self.last_ok = time.time()
+        except DeviceTimeoutError:
+            self._drop(f"the board stopped answering (no reply to a keepalive in {wait:g} s)")
+            return False
+        except ConnectionLost as e:
+            self._drop(str(e))
+            return False
+        finally:
+            self._lock.release()
+        return True
+
+    def _take_idle_output(self, data: bytes) -> None:
+        """Output that came while no call ran (a board thread's prints), or a reset."""
+        if not data:
+            return
+        self._idle_out.feed(data)
+        self._idle_tail = (self._idle_tail + data)[-RESET_WINDOW:]
+        if looks_reset(self._idle_tail):
+            raise ConnectionLost("the board reset (power loss, its reset button or a watchdog)")
+
+    def report(self) -> DeviceReport:
+        """Free memory, free filesystem space and the time since the board last reset, as
+        a :class:`~engine.events.DeviceReport`, which is also published."""
+        mem_free, mem_alloc, fs_free, uptime_ms = self._exchange(b"_Bq()", "the device report")
+        report = DeviceReport(self.port, mem_free, mem_alloc, fs_free, uptime_ms / 1000)
+        self.events.publish(report)
+        return report
 
     @property
     def _output_sink(self) -> Callable[[str], None]:
@@ -386,14 +684,20 @@ class Device:
 
     def _iterate(self, name: str, key: str) -> Iterator[Any]:
         call = f"_Bn({key})".encode()
+        what = f"generator task {name}"
         while True:
-            result = self._exchange(call, f"generator task {name}")
+            # The generator lives on the board: after a reset it is gone, not resumable.
+            kind, payload = self._exchange_raw(call, what, resend=False)
+            result = self._result(kind, payload, what)
             if result is _STOPPED:
                 return
             yield result
 
-    def _run_thread(self, name: str, args: tuple, kwargs: dict) -> None:
+    def _run_thread(self, name: str, args: tuple, kwargs: dict, record: bool = True) -> None:
+        """Start a board thread; recorded (like Belay), so a reconnect starts it again."""
         self._exchange(f"_Bt({self._call_task(name, args, kwargs)})".encode(), f"thread {name}")
+        if record:
+            self._record("thread", (name, args, kwargs))
 
     def _run_setup(self, src: Source, args: tuple, kwargs: dict, record: bool = True) -> None:
         """Belay's setup semantics: the body runs at the board's global scope, with the
@@ -449,26 +753,49 @@ class _ReplyReader:
         self.token = token
         self.out = OutputStream(sink)
         self.seen_output = False
+        self.recent = b""  # the last bytes received, to notice a board that reset
 
-    def read(self, what: str) -> tuple[str, str]:
-        before = self.repl.read_until(b"OK", f"the board to accept {what}")[:-2]
+    def read(self, what: str, limit: float | None = None) -> tuple[str, str]:
+        """The reply to ``what``. ``limit``: seconds it may take before Ctrl-C is sent."""
+        try:
+            before = self.repl.read_until(b"OK", f"the board to accept {what}")[:-2]
+        except DeviceTimeoutError:
+            if looks_reset(bytes(self.repl.buf[-RESET_WINDOW:])):
+                raise _BoardReset(what) from None
+            raise
         if before:  # a board thread printed while nothing was running
             self.out.feed(before)
-        interrupted = False
+        deadline = None if limit is None else time.monotonic() + limit
+        cause = ""  # why we sent Ctrl-C: "host" (the user's) or "timeout"
         while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                reply = self._step(what, 2.0 if interrupted else None)
+                reply = self._step(what, wait)
             except KeyboardInterrupt:
-                if interrupted:
+                if cause:
                     raise
-                interrupted = True
-                self.repl.interrupt()
+                cause, deadline = "host", self._interrupt()
                 continue
-            if reply is None:
+            if reply is not None:
+                if cause == "host" and reply[0] == "E":
+                    raise KeyboardInterrupt
+                if cause == "timeout" and reply[0] == "E":
+                    raise DeviceTimeoutError(
+                        f"{what} ran past its {limit:g} s timeout; interrupted it (Ctrl-C)"
+                    )
+                return reply
+            if deadline is None or time.monotonic() < deadline:
                 continue
-            if interrupted and reply[0] == "E":
-                raise KeyboardInterrupt
-            return reply
+            if cause == "host":
+                raise DeviceTimeoutError(f"the board did not stop after Ctrl-C during {what}")
+            if cause == "timeout":
+                raise _Stuck(f"{what} ran past its {limit:g} s timeout and did not stop on Ctrl-C")
+            cause, deadline = "timeout", self._interrupt()
+
+    def _interrupt(self) -> float:
+        """Send Ctrl-C; the time by which the board must have stopped."""
+        self.repl.interrupt()
+        return time.monotonic() + INTERRUPT_GRACE
 
     def _step(self, what: str, timeout: float | None) -> tuple[str, str] | None:
         repl, buf, token = self.repl, self.repl.buf, self.token
@@ -501,9 +828,25 @@ class _ReplyReader:
             self.out.feed(bytes(buf[: len(buf) - keep]))
             del buf[: len(buf) - keep]
             self.seen_output = True
-        if not repl.fill(timeout) and timeout is not None:
-            raise DeviceTimeoutError(f"the board did not stop after Ctrl-C during {what}")
+        start = len(buf)
+        if repl.fill(timeout):
+            self.recent = (self.recent + bytes(buf[start:]))[-RESET_WINDOW:]
+            if looks_reset(self.recent):
+                raise _BoardReset(what)
         return None
+
+
+class _BoardReset(ConnectionLost):
+    """The board reset under a call: its prompt came back instead of the reply."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"the board reset during {what} (power loss, its reset button or machine.reset())"
+        )
+
+
+class _Stuck(DeviceTimeoutError):
+    """A call ran past its timeout and the board did not stop on Ctrl-C."""
 
 
 def _bind(src: Source, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -570,7 +913,10 @@ class _Registrar:
         src = function_source(base, use_minify=minify)
         if self._kind in ("task", "thread"):
             device._define(src, record=record)
-            run = device._run_task if self._kind == "task" else device._run_thread
+            if self._kind == "task":
+                run = device._run_task
+            else:
+                run = partial(device._run_thread, record=record)
 
             def single(*args: Any, **kwargs: Any) -> Any:
                 return run(src.name, args, kwargs)
@@ -644,3 +990,14 @@ class _KindDescriptor:
 
 for _kind in ("task", "thread", "setup", "teardown"):
     setattr(Device, _kind, _KindDescriptor(_kind))
+
+
+def _is_local(port: str) -> bool:
+    """A serial port on this machine (not a network link or a USB spec)."""
+    return not port.lower().startswith(("ws://", "wss://", "usb:"))
+
+
+def _last_line(error: BaseException) -> str:
+    """The line that says what happened (a board traceback's last)."""
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(error).__name__

@@ -46,6 +46,79 @@ class Progress(Event):
     item: str = ""
 
 
+@dataclass(frozen=True)
+class LinkLost(Event):
+    """The link went down: the port vanished, the board reset under a call, or it stopped
+    answering. ``reason`` says which, in a line."""
+
+    port: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reconnecting(Event):
+    """Try ``attempt`` of ``attempts`` (negative: no limit) to open the link again."""
+
+    port: str
+    attempt: int
+    attempts: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Restoring(Event):
+    """The link is back; the runtime is installed and ``entries`` history entries replay."""
+
+    port: str
+    entries: int
+
+
+@dataclass(frozen=True)
+class ReconnectFailed(Event):
+    """Reconnecting gave up; calls raise ``ConnectionLost`` until a reconnect works."""
+
+    port: str
+    reason: str
+
+
+#: The states of :class:`LinkState`, in the order a link usually passes through them.
+LINK_STATES = ("connecting", "connected", "busy", "lost", "reconnecting", "restoring", "failed")
+
+
+@dataclass(frozen=True)
+class LinkState(Event):
+    """The link supervisor's state changed (see ``engine.link``).
+
+    ``state`` is one of :data:`LINK_STATES`; ``reason`` says why in a line (what runs, for
+    busy). While reconnecting, this is try ``attempt`` of ``attempts`` (negative: no limit).
+    ``connects`` counts the connections made so far; ``last_ok`` is the wall-clock time of
+    the last good exchange (None before the first).
+    """
+
+    port: str
+    state: str
+    reason: str = ""
+    attempt: int = 0
+    attempts: int = 0
+    connects: int = 0
+    last_ok: float | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReport(Event):
+    """Periodic health figures read on the board while the link is idle.
+
+    ``fs_free`` is -1 when the board has no filesystem to ask. ``uptime`` is seconds since
+    the board last reset (every connect soft-resets it), by the board's own clock.
+    """
+
+    port: str
+    mem_free: int
+    mem_alloc: int
+    fs_free: int
+    uptime: float
+
+
 Listener = Callable[[Event], None]
 
 
