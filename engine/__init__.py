@@ -22,6 +22,7 @@ from .exceptions import (
     PyboardException,
     SpecialFunctionNameError,
 )
+from .link import Link
 from .minify import minify
 from .proxy import ProxyObject
 from .transport._ports import PortInfo
@@ -41,6 +42,7 @@ __all__ = [
     "FeatureUnavailableError",
     "Implementation",
     "InternalError",
+    "Link",
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
