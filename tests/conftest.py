@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pytest
 
-from engine import Device, VirtualBoard
+from engine import Device, EventBus, VirtualBoard
+from engine.events import Event
 
 
 @pytest.fixture
@@ -20,3 +24,39 @@ def device(board):
     dev = Device(board.port)
     yield dev
     dev.close()
+
+
+class EventLog:
+    """Every event published on a bus, in order, and a way to wait for one."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.events: list[Event] = []
+        self._cond = threading.Condition()
+        bus.subscribe(self._add)
+
+    def _add(self, event: Event) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def of(self, kind: type) -> list:
+        with self._cond:
+            return [e for e in self.events if isinstance(e, kind)]
+
+    def wait_for(self, test: Callable[[Event], bool], timeout: float = 30.0) -> Event:
+        """The first event (already seen or to come) that passes ``test``."""
+        with self._cond:
+            found: list[Event] = []
+
+            def seen() -> bool:
+                found[:] = [e for e in self.events if test(e)][:1]
+                return bool(found)
+
+            assert self._cond.wait_for(seen, timeout), f"no such event in {self.events}"
+            return found[0]
+
+
+@pytest.fixture
+def event_log() -> Callable[[EventBus], EventLog]:
+    """``event_log(device.events)``: an :class:`EventLog` on that bus."""
+    return EventLog

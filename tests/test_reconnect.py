@@ -1,0 +1,321 @@
+"""Reconnect with state replay (Belay's ``attempts``), against the virtual board's unplug,
+replug and power cut. The USB re-enumeration case uses a recorded port list, since a board
+coming back under another name cannot be staged here."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from engine import ConnectionLost, Device, DeviceNotFoundError, DeviceTimeoutError, PortInfo
+from engine.events import Connected, LinkLost, ReconnectFailed, Reconnecting, Restoring
+from engine.transport._ports import locate_port, usb_identity
+
+
+def test_task_loop_with_state_survives_an_unplug(board, event_log):
+    dev = Device(board.port, attempts=10)
+    log = event_log(dev.events)
+    dev("import math\nscale = 3")
+    dev("def helper(i):\n    return i * scale")
+
+    @dev.task
+    def compute(i):
+        return helper(i) + int(math.sqrt(16))
+
+    def outage() -> None:
+        board.unplug()
+        # About a second away: back only once the device has waited out its first retry.
+        log.wait_for(lambda e: isinstance(e, Reconnecting) and e.attempt >= 2)
+        board.replug()
+
+    cut = threading.Thread(target=outage)
+    results: list[int] = []
+    restored_at = None
+    while restored_at is None or len(results) < restored_at + 20:
+        results.append(compute(len(results)))
+        if len(results) == 20:
+            cut.start()
+        if restored_at is None and dev.connect_count == 2:
+            restored_at = len(results)
+    cut.join()
+    assert results == [3 * i + 4 for i in range(len(results))]
+    assert [type(e) for e in log.events if not isinstance(e, Reconnecting)][-3:] == [
+        LinkLost,
+        Restoring,
+        Connected,
+    ]
+    dev.close()
+
+
+def test_attempts_zero_raises_at_the_next_call_and_reconnect_restores(board):
+    dev = Device(board.port)  # attempts=0
+    dev("x = 41")
+    board.unplug()
+    board.replug()
+    with pytest.raises(ConnectionLost, match="attempts=0"):
+        dev("x + 1")
+    with pytest.raises(ConnectionLost, match="is down"):  # still down: nothing retries
+        dev("x + 1")
+    dev.reconnect()
+    assert dev("x + 1", record=False) == 42
+    assert dev.connect_count == 2
+    dev.close()
+
+
+def test_call_cut_off_by_an_unplug_is_sent_again_after_the_restore(board, event_log):
+    """What the docs promise for the call in flight: it runs again once restored, and the
+    caller gets its result."""
+    printed: list[str] = []
+
+    def sink(text: str) -> None:
+        printed.append(text)
+        if text.count("started") and "".join(printed).count("started") == 1:
+            board.unplug()
+            board.replug()
+
+    dev = Device(board.port, attempts=3, output=sink)
+
+    @dev.task
+    def slow(x):
+        print("started")
+        time.sleep_ms(200)
+        return 2 * x
+
+    assert slow(21) == 42
+    assert "".join(printed).count("started") == 2
+    assert dev.connect_count == 2
+    dev.close()
+
+
+def test_generator_cut_off_raises_after_the_restore(board):
+    dev = Device(board.port, attempts=3)
+
+    @dev.task
+    def count():
+        yield from range(5)
+
+    it = count()
+    assert next(it) == 0
+    board.unplug()
+    board.replug()
+    with pytest.raises(ConnectionLost, match="generator task count was cut off"):
+        next(it)
+    assert dev.connect_count == 2
+    assert list(count()) == [0, 1, 2, 3, 4]
+    dev.close()
+
+
+def test_power_cut_during_a_call_is_restored_and_the_call_resent(board, event_log):
+    cut = threading.Event()
+
+    def sink(text: str) -> None:
+        if "started" in text and not cut.is_set():
+            cut.set()
+            board.power_cut()
+
+    dev = Device(board.port, attempts=2, output=sink)
+    log = event_log(dev.events)
+    dev("offset = 100")
+
+    @dev.task
+    def slow(x):
+        print("started")
+        time.sleep_ms(300)
+        return x + offset
+
+    assert slow(5) == 105
+    assert "reset during task slow" in log.of(LinkLost)[0].reason
+    assert dev.connect_count == 2
+    dev.close()
+
+
+def test_power_cut_during_a_call_with_attempts_zero(board):
+    def sink(text: str) -> None:
+        if "started" in text:
+            board.power_cut()
+
+    dev = Device(board.port, output=sink)
+
+    @dev.task
+    def slow():
+        print("started")
+        time.sleep_ms(300)
+
+    with pytest.raises(ConnectionLost, match="the board reset during task slow"):
+        slow()
+    dev.reconnect()
+    assert dev("1 + 1") == 2
+    dev.close()
+
+
+def test_history_replays_commands_definitions_and_thread_starts_in_order(board):
+    dev = Device(board.port)
+    dev("seen = []")
+
+    @dev.thread
+    def note(tag):
+        seen.append(tag)
+
+    note("a")
+    dev("seen.append('b')")
+    dev("y = 1", record=False)
+    dev.reconnect()
+    assert dev("sorted(seen), 'y' in globals()", record=False) == (["a", "b"], False)
+    dev.close()
+
+
+def test_reconnect_gives_up_after_its_attempts(board, event_log):
+    dev = Device(board.port)
+    log = event_log(dev.events)
+    board.unplug()
+    with pytest.raises(ConnectionLost, match=r"could not reconnect .* \(2 attempts\)"):
+        dev.reconnect(attempts=2)
+    assert [e.attempt for e in log.of(Reconnecting)] == [1, 2]
+    assert log.of(ReconnectFailed)
+    board.replug()
+    dev.reconnect()
+    assert dev("2 + 2") == 4
+    dev.close()
+
+
+def test_reconnect_with_zero_attempts_is_refused(device):
+    with pytest.raises(ValueError, match="attempts=0"):
+        device.reconnect(attempts=0)
+
+
+def test_history_that_no_longer_replays_fails_with_the_board_error(board):
+    (board.root / "flaky.py").write_text("VALUE = 7\n")
+    dev = Device(board.port, attempts=3)
+    dev("import flaky")
+    board.unplug()
+    (board.root / "flaky.py").unlink()
+    board.replug()
+    with pytest.raises(ConnectionLost, match="restoring the board's state failed: ImportError"):
+        dev("1", record=False)
+    dev.close()
+
+
+def test_a_hung_task_is_interrupted_at_its_timeout(board):
+    dev = Device(board.port, call_timeout=0.3)
+
+    @dev.task
+    def spin():
+        while True:
+            pass
+
+    dev("kept = 'state'", record=False)
+    with pytest.raises(DeviceTimeoutError, match=r"task spin ran past its 0.3 s timeout"):
+        spin()
+    assert dev("kept", record=False) == "state"  # Ctrl-C was enough: no reset
+    assert dev.connect_count == 1
+    dev.close()
+
+
+def _define_stubborn(dev: Device):
+    @dev.task
+    def stubborn():
+        # Survives the first Ctrl-C, as firmware stuck in a retry loop might.
+        try:
+            while True:
+                pass
+        except KeyboardInterrupt:
+            while True:
+                pass
+
+    return stubborn
+
+
+def test_a_task_that_ignores_ctrl_c_gets_the_board_reset_and_restored(board):
+    dev = Device(board.port, attempts=1, call_timeout=0.3)
+    dev("x = 41")
+    dev("y = 1", record=False)
+    stubborn = _define_stubborn(dev)
+    with pytest.raises(DeviceTimeoutError, match="did not stop on Ctrl-C; the board was reset"):
+        stubborn()
+    assert dev("x, 'y' in globals()", record=False) == (41, False)
+    assert dev.connect_count == 2
+    dev.close()
+
+
+def test_a_task_that_ignores_ctrl_c_with_attempts_zero_is_a_clear_error(board):
+    dev = Device(board.port, call_timeout=0.3)
+    stubborn = _define_stubborn(dev)
+    with pytest.raises(DeviceTimeoutError, match="reset the board: device.reconnect()"):
+        stubborn()
+    assert dev("2 + 2") == 4  # the next call's resync stopped it
+    dev.close()
+
+
+# -- finding the board again: recorded port lists ----------------------------------------
+
+PICO = dict(vid=0x2E8A, pid=0x0005, serial_number="E6614C311B4F5D21")
+OTHER_PICO = dict(vid=0x2E8A, pid=0x0005, serial_number="E66118604B1F3C2A")
+BARE = dict(vid=0x1A86, pid=0x7523)  # a CH340 bridge: no serial number
+
+
+def test_usb_identity_of_a_port_and_of_a_symlink_to_it(tmp_path):
+    ports = [PortInfo("/dev/ttyS0"), PortInfo("/dev/ttyACM0", **PICO)]
+    assert usb_identity("/dev/ttyACM0", ports) == "usb:2e8a:0005:E6614C311B4F5D21"
+    assert usb_identity("/dev/ttyS0", ports) is None
+    assert usb_identity("/tmp/ttyVB0", ports) is None
+    link = tmp_path / "usb-Raspberry_Pi_Pico-if00"
+    target = tmp_path / "ttyACM0"
+    target.touch()
+    link.symlink_to(target)
+    assert usb_identity(str(link), [PortInfo(str(target), **PICO)]) == (
+        "usb:2e8a:0005:E6614C311B4F5D21"
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ([PortInfo("/dev/ttyACM0", **PICO)], "/dev/ttyACM0"),  # back under its name
+        ([PortInfo("/dev/ttyACM1", **PICO)], "/dev/ttyACM1"),  # re-enumerated
+        # its old name went to another board: found by serial number, not by name
+        (
+            [PortInfo("/dev/ttyACM0", **OTHER_PICO), PortInfo("/dev/ttyACM1", **PICO)],
+            "/dev/ttyACM1",
+        ),
+    ],
+)
+def test_locate_port_follows_the_usb_identity(now, expected):
+    identity = "usb:2e8a:0005:E6614C311B4F5D21"
+    assert locate_port("/dev/ttyACM0", identity, now) == expected
+
+
+def test_locate_port_without_serial_number():
+    identity = "usb:1a86:7523"
+    assert locate_port("/dev/ttyUSB0", identity, [PortInfo("/dev/ttyUSB3", **BARE)]) == (
+        "/dev/ttyUSB3"
+    )
+    two = [PortInfo("/dev/ttyUSB0", **BARE), PortInfo("/dev/ttyUSB1", **BARE)]
+    assert locate_port("/dev/ttyUSB0", identity, two) == "/dev/ttyUSB0"  # name breaks the tie
+    with pytest.raises(DeviceNotFoundError, match="matches 2 ports .* serial number"):
+        locate_port("/dev/ttyUSB5", identity, two)
+
+
+def test_locate_port_when_the_board_is_not_back():
+    with pytest.raises(DeviceNotFoundError, match="no USB device usb:2e8a:0005"):
+        locate_port("/dev/ttyACM0", "usb:2e8a:0005", [PortInfo("/dev/ttyS0")])
+    assert locate_port("/tmp/ttyVB0", None, []) == "/tmp/ttyVB0"  # no identity: the name
+
+
+def test_device_finds_a_board_that_came_back_under_another_name(board, tmp_path, monkeypatch):
+    """The virtual board stands in for a Pico: its port is reached through ttyACM0, which
+    the recorded port list says is the Pico; after the outage only ttyACM1 exists."""
+    acm0, acm1 = tmp_path / "ttyACM0", tmp_path / "ttyACM1"
+    acm0.symlink_to(board.port)
+    ports = [PortInfo(str(acm0), **PICO)]
+    monkeypatch.setattr("engine.device.list_ports", lambda: list(ports))
+    dev = Device(str(acm0), attempts=3)
+    dev("x = 5")
+    board.unplug()
+    acm0.unlink()
+    board.replug()
+    acm1.symlink_to(board.port)
+    ports[:] = [PortInfo(str(acm1), **PICO)]
+    assert dev("x * 2", record=False) == 10
+    assert dev.path == str(acm1)
+    dev.close()
