@@ -279,18 +279,18 @@ class Device:
             if self._closed:
                 raise ConnectionLost(f"{self.port} is closed")
             self._drop("reconnect requested")
-            reason, n, started = self._lost_reason, 0, 0.0
+            reason, n, started, was_there = self._lost_reason, 0, 0.0, False
             stopped = cancel.is_set if cancel is not None else lambda: False
             while attempts < 0 or n < attempts:
                 if n:
-                    self._await_port(started + RETRY_INTERVAL, stopped)
+                    self._await_port(started + RETRY_INTERVAL, stopped, was_there)
                 if self._closed:
                     raise ConnectionLost(f"{self.port} was closed while reconnecting")
                 if stopped():
                     reason = f"reconnecting was cancelled; last: {reason}"
                     break
                 n += 1
-                started = time.monotonic()
+                started, was_there = time.monotonic(), self._port_present()
                 self.events.publish(Reconnecting(self.port, n, attempts, reason))
                 self._connecting = True
                 try:
@@ -312,16 +312,17 @@ class Device:
             tries = f"{n} attempt{'s' if n != 1 else ''}"
             raise ConnectionLost(f"could not reconnect to {self.port} ({tries}): {reason}")
 
-    def _await_port(self, until: float, stopped: Callable[[], bool]) -> None:
-        """Wait until ``until``, or less if the port comes back meanwhile (or close(), or
-        ``stopped()``)."""
-        was_there = self._port_present()
+    def _await_port(self, until: float, stopped: Callable[[], bool], was_there: bool) -> None:
+        """Wait until ``until``, or less if the port, absent at the last try (``was_there``
+        False), is back (or close(), or ``stopped()``)."""
         while not (self._closed or stopped()) and (left := until - time.monotonic()) > 0:
-            time.sleep(min(0.05, left))  # the hardware's pace: nothing to wait on
             there = self._port_present()
             if there and not was_there:
                 return
             was_there = there
+            # The hardware's pace: nothing to wait on. Listing USB ports costs more than
+            # looking for a path, so it is done less often.
+            time.sleep(min(0.1 if self._usb_id else 0.02, left))
 
     def _restore(self) -> None:
         """After a connect: the history replayed, then Connected published."""
