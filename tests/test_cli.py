@@ -50,7 +50,7 @@ def test_info_json(board, capsys):
 
 
 def test_bench_json(capsys):
-    assert main(["bench", "--bps", "0", "--seconds", "0.2", "--json"]) == 0
+    assert main(["bench", "--bps", "0", "--suite", "calls", "--seconds", "0.2", "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     assert result["calls"]["calls_per_s"] > 0
     assert result["calls"]["bytes_sent_per_call"] < 20

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
 
 import pytest
 
+from belay_tui.cli import main
 from engine import ConnectionLost, Device, DeviceNotFoundError, EventBus, Link
 from engine.events import DeviceReport, LinkState, Output
 
@@ -189,3 +191,18 @@ def test_open_on_a_missing_port_says_failed(tmp_path, event_log):
 def test_bad_settings_are_refused(device, options):
     with pytest.raises(ValueError, match="seconds"):
         Link(device, **options)
+
+
+def test_bench_link_suite(capsys):
+    assert main(["bench", "--bps", "0", "--suite", "link", "--rounds", "1", "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    figures = result["link"]
+    assert "calls" not in result
+    assert figures["history_entries"] == 6
+    assert figures["idle_unplug_detect_ms"] > 0 and figures["replug_to_restored_ms"] > 0
+
+
+def test_bench_refuses_zero_rounds(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--suite", "link", "--rounds", "0"])
+    assert "at least 1, not '0'" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""``belay-tui bench [PORT] [--bps N] [--json]``: measured figures, as ratios where it helps."""
+"""``belay-tui bench [PORT] [--bps N] [--suite S] [--json]``: measured figures, as ratios where
+it helps."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from engine.bench import BenchTarget, measure_belay_calls, measure_calls
+from engine.bench import BenchTarget, measure_belay_calls, measure_calls, measure_link
 
 # Link rates measured when no port and no --bps are given: unlimited and a 115200-baud UART.
 DEFAULT_RATES = [0, 11520]
+
+# Each suite: (target, args) -> figures.
+SUITES = {
+    "calls": lambda target, args: measure_calls(target, args.seconds),
+    "link": lambda target, args: measure_link(target, args.rounds),
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("port", nargs="?", help="a real board's port (default: a virtual board)")
     p.add_argument("--bps", type=int, help="virtual link byte rate (default: unlimited and 11520)")
     p.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    p.add_argument(
+        "--suite",
+        action="append",
+        choices=list(SUITES),
+        help="run only this suite (repeatable; default: all)",
+    )
+    p.add_argument("--rounds", type=_count, default=3, help="outages per link figure (median)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
         "--belay-python",
@@ -26,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also measure Belay, installed in this interpreter, on the same board",
     )
     p.set_defaults(handler=run)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,12 +56,10 @@ def run(args: argparse.Namespace) -> int:
         targets = [BenchTarget(None, r) for r in rates]
     results = []
     for target in targets:
-        result = {
-            "port": target.port or "virtual",
-            "link_bps": target.bps,
-            "calls": measure_calls(target, args.seconds),
-        }
-        if args.belay_python:
+        result = {"port": target.port or "virtual", "link_bps": target.bps}
+        for name in args.suite or SUITES:
+            result[name] = SUITES[name](target, args)
+        if args.belay_python and "calls" in result:
             belay = measure_belay_calls(target, args.belay_python, args.seconds)
             ours = result["calls"]["calls_per_s"]
             result["belay"] = {

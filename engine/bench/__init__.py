@@ -5,7 +5,8 @@ measured, never asserted: timing on shared machines is noisy.
 """
 
 from ._calls import measure_calls
+from ._link import measure_link
 from ._peers import measure_belay_calls
 from ._run import BenchTarget, run_suites
 
-__all__ = ["BenchTarget", "measure_belay_calls", "measure_calls", "run_suites"]
+__all__ = ["BenchTarget", "measure_belay_calls", "measure_calls", "measure_link", "run_suites"]
