@@ -306,11 +306,21 @@ class Device:
                 except BelayException as e:
                     reason = _last_line(e)
                     self._drop(reason)
+                except BaseException:  # Ctrl-C: no half-restored board left behind
+                    self._drop("reconnecting was interrupted")
+                    raise
                 finally:
                     self._connecting = False
             self.events.publish(ReconnectFailed(self.port, reason))
             tries = f"{n} attempt{'s' if n != 1 else ''}"
             raise ConnectionLost(f"could not reconnect to {self.port} ({tries}): {reason}")
+
+    def ensure_connected(self, cancel: threading.Event | None = None) -> None:
+        """Reconnect, with the device's ``attempts``, unless the link is up: what a
+        supervisor does after a loss, which a call may have repaired meanwhile."""
+        with self._lock:
+            if self._repl is None and not self._closed:
+                self.reconnect(cancel=cancel)
 
     def _await_port(self, until: float, stopped: Callable[[], bool], was_there: bool) -> None:
         """Wait until ``until``, or less if the port, absent at the last try (``was_there``
@@ -592,7 +602,8 @@ class Device:
                 return True
             while repl.fill(0):
                 pass
-            data, repl.buf[:] = bytes(repl.buf), b""
+            data = bytes(repl.buf)
+            repl.buf.clear()
             self._take_idle_output(data)
             if probe:
                 repl.write(b" \x04")  # not empty: an empty program means soft reset

@@ -210,7 +210,7 @@ class Link:
             state = self.state
             if state == "lost" and dev.attempts != 0:
                 with contextlib.suppress(BelayException):
-                    dev.reconnect(cancel=self._stop)  # its events move the state on
+                    dev.ensure_connected(cancel=self._stop)  # its events move the state on
                 continue
             if state not in ("connected", "busy"):
                 continue

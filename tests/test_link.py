@@ -206,3 +206,34 @@ def test_bench_refuses_zero_rounds(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "--suite", "link", "--rounds", "0"])
     assert "at least 1, not '0'" in capsys.readouterr().err
+
+
+def test_a_loss_repaired_by_a_call_is_not_repaired_twice(board, event_log):
+    def sink(text: str) -> None:
+        if "started" in text and dev.connect_count == 1:
+            board.unplug()
+            board.replug()
+
+    dev = Device(board.port, attempts=3, output=sink)
+    log = event_log(dev.events)
+
+    @dev.task
+    def slow():
+        print("started")
+        time.sleep_ms(200)
+        return "done"
+
+    with Link(dev) as link:
+        assert slow() == "done"  # the call reconnected, restored and resent itself
+        ticks = link.ticks
+        until(lambda: link.ticks >= ticks + 5)
+        assert link.state == "connected"
+    assert dev.connect_count == 2
+    calm = [s for s in states(log) if s != "busy"]
+    assert [s for i, s in enumerate(calm) if i == 0 or calm[i - 1] != s] == [
+        "connected",
+        "lost",
+        "reconnecting",
+        "restoring",
+        "connected",
+    ]
