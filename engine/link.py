@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .device import Device
+from .device import Device, _last_line
 from .events import (
     Connected,
     Event,
@@ -88,7 +88,9 @@ class Link:
         self._unsubscribe: Callable[[], None] = lambda: None
 
     @classmethod
-    def open(cls, port: str | None = None, *, events: EventBus | None = None, **options: Any):
+    def open(
+        cls, port: str | None = None, *, events: EventBus | None = None, **options: Any
+    ) -> Link:
         """Connect with states from the first moment: ``connecting``, then ``connected``
         (or ``failed``, and the error raised). ``options`` go to :class:`Device`. The link
         is started."""
@@ -98,7 +100,7 @@ class Link:
         try:
             device = Device(port, events=bus, **options)
         except BelayException as e:
-            bus.publish(LinkState(name, "failed", str(e).strip().splitlines()[-1]))
+            bus.publish(LinkState(name, "failed", _last_line(e)))
             raise
         return cls(device).start()
 
