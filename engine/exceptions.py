@@ -51,6 +51,11 @@ class NonLiteralError(BelayException, ValueError):
     """A value that cannot travel as a Python literal (an argument or a result)."""
 
 
+class SyncError(BelayException, ValueError):
+    """A sync cannot go ahead (a missing folder, a path escaping ``dst``, no room on the
+    board), or some files could not be written; the message says which and why."""
+
+
 class PyboardException(BelayException):  # noqa: N818 - Belay's name
     """An exception raised on the device and not caught there.
 

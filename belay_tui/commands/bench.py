@@ -9,22 +9,35 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from engine.bench import BenchTarget, measure_belay_calls, measure_calls, measure_link
-
-# Link rates measured when no port and no --bps are given: unlimited and a 115200-baud UART.
-DEFAULT_RATES = [0, 11520]
+from engine.bench import (
+    BenchTarget,
+    measure_belay_calls,
+    measure_belay_sync,
+    measure_calls,
+    measure_link,
+    measure_mpremote_sync,
+    measure_sync,
+    measure_watch,
+)
 
 # Each suite: (target, args) -> figures.
 SUITES = {
     "calls": lambda target, args: measure_calls(target, args.seconds),
     "link": lambda target, args: measure_link(target, args.rounds),
+    "sync": lambda target, args: measure_sync(target),
+    "watch": lambda target, args: measure_watch(target),
 }
+# Link rates measured when no port and no --bps are given, per suite: calls and the link
+# unlimited and on a 115200-baud UART; sync on a 460800-baud one (46080 B/s) and the watch
+# unlimited, where their targets are set.
+DEFAULT_RATES = {"calls": [0, 11520], "link": [0, 11520], "sync": [46080], "watch": [0]}
+SYNC_TIMES = ("full_s", "noop_s", "one_changed_s")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure calls/s (and more) on a board or virtual board")
     p.add_argument("port", nargs="?", help="a real board's port (default: a virtual board)")
-    p.add_argument("--bps", type=int, help="virtual link byte rate (default: unlimited and 11520)")
+    p.add_argument("--bps", type=int, help="virtual link byte rate (default: per suite)")
     p.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     p.add_argument(
         "--suite",
@@ -39,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PYTHON",
         help="also measure Belay, installed in this interpreter, on the same board",
     )
+    p.add_argument(
+        "--mpremote",
+        action="store_true",
+        help="also measure mpremote's `fs cp -r` sync on the same kind of board",
+    )
     p.set_defaults(handler=run)
 
 
@@ -49,24 +67,18 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    suites = args.suite or list(SUITES)
     if args.port:
-        targets = [BenchTarget(args.port, 0)]
+        plan = [(BenchTarget(args.port, 0), suites)]
+    elif args.bps is not None:
+        plan = [(BenchTarget(None, args.bps), suites)]
     else:
-        rates = [args.bps] if args.bps is not None else DEFAULT_RATES
-        targets = [BenchTarget(None, r) for r in rates]
-    results = []
-    for target in targets:
-        result = {"port": target.port or "virtual", "link_bps": target.bps}
-        for name in args.suite or SUITES:
-            result[name] = SUITES[name](target, args)
-        if args.belay_python and "calls" in result:
-            belay = measure_belay_calls(target, args.belay_python, args.seconds)
-            ours = result["calls"]["calls_per_s"]
-            result["belay"] = {
-                **belay,
-                "ratio_ours_to_belay": round(ours / belay["calls_per_s"], 2),
-            }
-        results.append(result)
+        rates = sorted({rate for name in suites for rate in DEFAULT_RATES[name]})
+        plan = [
+            (BenchTarget(None, rate), [n for n in suites if rate in DEFAULT_RATES[n]])
+            for rate in rates
+        ]
+    results = [_measure(target, names, args) for target, names in plan]
     if args.json:
         print(json.dumps(results))
         return 0
@@ -83,3 +95,28 @@ def run(args: argparse.Namespace) -> int:
                     table.add_row(suite, name.replace("_", " "), str(value))
         console.print(table)
     return 0
+
+
+def _measure(target: BenchTarget, suites: list[str], args: argparse.Namespace) -> dict:
+    result: dict = {"port": target.port or "virtual", "link_bps": target.bps}
+    for name in suites:
+        if name == "watch" and target.port is not None:
+            continue  # it reads the board's files on the host: virtual boards only
+        result[name] = SUITES[name](target, args)
+    if args.belay_python and "calls" in result:
+        belay = measure_belay_calls(target, args.belay_python, args.seconds)
+        ratio = result["calls"]["calls_per_s"] / belay["calls_per_s"]
+        result["belay"] = {**belay, "ratio_ours_to_belay": round(ratio, 2)}
+    if "sync" in result:
+        peers = {}
+        if args.belay_python:
+            peers["belay_sync"] = measure_belay_sync(target, args.belay_python)
+        if args.mpremote:
+            peers["mpremote_sync"] = measure_mpremote_sync(target)
+        for name, figures in peers.items():
+            # Our time over theirs: 0.25 means we take a quarter of their time.
+            for key in SYNC_TIMES:
+                ratio = result["sync"][key] / figures[key]
+                figures[f"ours_over_theirs_{key[:-2]}"] = round(ratio, 3)
+            result[name] = figures
+    return result

@@ -6,7 +6,20 @@ measured, never asserted: timing on shared machines is noisy.
 
 from ._calls import measure_calls
 from ._link import measure_link
-from ._peers import measure_belay_calls
+from ._peers import measure_belay_calls, measure_belay_sync, measure_mpremote_sync
 from ._run import BenchTarget, run_suites
+from ._sync import build_corpus, measure_sync
+from ._watch import measure_watch
 
-__all__ = ["BenchTarget", "measure_belay_calls", "measure_calls", "measure_link", "run_suites"]
+__all__ = [
+    "BenchTarget",
+    "build_corpus",
+    "measure_belay_calls",
+    "measure_belay_sync",
+    "measure_calls",
+    "measure_link",
+    "measure_mpremote_sync",
+    "measure_sync",
+    "measure_watch",
+    "run_suites",
+]

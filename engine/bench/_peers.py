@@ -1,15 +1,20 @@
-"""Side-by-side figures for peers (Belay), measured on the same board in the same run.
+"""Side-by-side figures for peers (Belay, mpremote), measured on the same kind of board in
+the same run.
 
-Belay is never a dependency: pass the Python of an environment where it is installed
-(``belay-tui bench --belay-python /path/to/python``). Its numbers run in that interpreter, as
-a subprocess, against the same virtual board the engine was measured on.
+Neither is a dependency: pass the Python of an environment where Belay is installed
+(``belay-tui bench --belay-python /path/to/python``); mpremote runs as ``python -m mpremote``
+when installed here (``--mpremote``). Each runs as a subprocess against a virtual board like
+the one the engine was measured on.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ..exceptions import FeatureUnavailableError
@@ -50,3 +55,76 @@ def measure_belay_calls(target: BenchTarget, python: str, seconds: float = 2.0) 
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise FeatureUnavailableError(f"Belay bench failed in {python}: {last}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+_BELAY_SYNC = """
+import json, sys, time, belay
+device = belay.Device(sys.argv[1])
+folder, changed = sys.argv[2], sys.argv[3]
+out = {}
+for label in ("full_s", "noop_s"):
+    start = time.perf_counter()
+    device.sync(folder)
+    out[label] = round(time.perf_counter() - start, 3)
+with open(changed, "a", encoding="utf-8") as f:
+    f.write("\\n_bench_changed = 1\\n")
+start = time.perf_counter()
+device.sync(folder)
+out["one_changed_s"] = round(time.perf_counter() - start, 3)
+print(json.dumps(out))
+"""
+
+
+def measure_belay_sync(target: BenchTarget, python: str) -> dict:
+    """Belay's ``device.sync`` of the same corpus: full, no-op, one file changed."""
+    from ._sync import build_corpus
+
+    _need_virtual(target, "Belay")
+    with target.board() as (port, _vb), tempfile.TemporaryDirectory() as tmp:
+        corpus = build_corpus(Path(tmp, "corpus"))
+        script = Path(tmp, "belay_sync.py")
+        script.write_text(_BELAY_SYNC)
+        done = _run([python, str(script), port, str(corpus.folder), str(corpus.changed)], python)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise FeatureUnavailableError(f"Belay sync bench failed in {python}: {last}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_mpremote_sync(target: BenchTarget) -> dict:
+    """``mpremote connect PORT fs cp -r`` of the same corpus (each a fresh process, as a
+    user runs it): full, no-op (mpremote skips files whose hash matches), one changed."""
+    from ._sync import build_corpus, edit
+
+    _need_virtual(target, "mpremote")
+    if importlib.util.find_spec("mpremote") is None:
+        raise FeatureUnavailableError("mpremote is not installed here: pip install mpremote")
+    out = {}
+    with target.board() as (port, _vb), tempfile.TemporaryDirectory() as tmp:
+        corpus = build_corpus(Path(tmp, "corpus"))
+        command = [sys.executable, "-m", "mpremote", "connect", port]
+        command += ["fs", "cp", "-r", "source", "data", ":"]
+        for label in ("full_s", "noop_s", "one_changed_s"):
+            if label == "one_changed_s":
+                edit(corpus.changed)
+            start = time.perf_counter()
+            done = _run(command, "mpremote", cwd=corpus.folder)
+            out[label] = round(time.perf_counter() - start, 3)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise FeatureUnavailableError(f"mpremote sync bench failed: {last}")
+    return out
+
+
+def _need_virtual(target: BenchTarget, peer: str) -> None:
+    if target.port is not None:
+        raise FeatureUnavailableError(
+            f"{peer}'s sync figures are measured on a virtual board only (they write to /)"
+        )
+
+
+def _run(command: list[str], what: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd)
+    except OSError as e:
+        raise FeatureUnavailableError(f"cannot run {what}: {e.strerror}") from None

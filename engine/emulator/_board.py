@@ -19,7 +19,9 @@ class VirtualBoard:
 
     ``port`` is a path that pyserial (or mpremote) opens like a USB serial port. ``root`` is
     the board's filesystem (a temporary folder unless given). ``bps`` limits the link in
-    both directions (11520 is a 115200-baud UART; 0 is unlimited).
+    both directions (11520 is a 115200-baud UART; 0 is unlimited). ``fs_size``: make the
+    board's ``os.statvfs`` report a filesystem of that many bytes (the files in ``root``
+    count as used), to see what tools do on a small or full board.
 
     Use as a context manager, or call :meth:`start` and :meth:`close`.
     """
@@ -30,6 +32,7 @@ class VirtualBoard:
         bps: int = 0,
         webrepl: str | None = None,
         password: str | None = None,
+        fs_size: int | None = None,
     ) -> None:
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
         self.root = Path(root) if root is not None else self._state / "flash"
@@ -38,6 +41,7 @@ class VirtualBoard:
         self.webrepl = webrepl
         self._password = password
         self._bps = bps
+        self._fs_size = fs_size
         self._relay: Relay | None = None
         self._host_fd = -1
         self._pins_out = self._state / "pins.out"
@@ -143,7 +147,8 @@ class VirtualBoard:
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        (self._state / "_belay_machine.py").write_text((firmware / "machine.py").read_text())
+        for shim in ("machine", "os"):
+            (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
         values = {
             "_ROOT": str(self.root),
@@ -151,6 +156,7 @@ class VirtualBoard:
             "_PINS_IN": "/" + self._pins_in.name,  # relative to _SHIM_DIR, read via a VFS
             "_UID": uid,
             "_SHIM_DIR": str(self._state),
+            "_FS_SIZE": self._fs_size,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())
         self._boot.write_text(header + (firmware / "boot.py").read_text())

@@ -13,6 +13,7 @@ class Throttle:
         self.bps = bps
         self._tokens = 0.0
         self._stamp = time.monotonic()
+        self._limited = False  # the last sender took all it was allowed: more is waiting
 
     def allowance(self) -> int:
         """How many bytes may go now."""
@@ -20,12 +21,18 @@ class Throttle:
             return 1 << 20
         now = time.monotonic()
         burst = max(1.0, self.bps / 2000)  # 0.5 ms of line time: a message takes its time
+        if self._limited:
+            # Bytes are queued behind the line: time the relay loop woke late is line time
+            # owed to them, not idle time, or a busy machine would run the link below its
+            # rate. An idle line banks nothing (a message still takes its time).
+            burst *= 8
         self._tokens = min(burst, self._tokens + (now - self._stamp) * self.bps)
         self._stamp = now
         return int(self._tokens)
 
     def spend(self, n: int) -> None:
         if self.bps > 0:
+            self._limited = n >= int(self._tokens)
             self._tokens -= n
 
     def wait_time(self) -> float:

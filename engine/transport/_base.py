@@ -15,6 +15,9 @@ class Transport(abc.ABC):
 
     #: A short, secret-free description for status bars and logs.
     description: str = ""
+    #: Whether any byte written reaches the board's stdin unchanged (sync streams raw file
+    #: data when it does, and falls back to base64 commands when it does not).
+    binary_safe: bool = True
 
     @abc.abstractmethod
     def read(self, timeout: float | None) -> bytes: ...

@@ -1,6 +1,7 @@
 # Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
-# _PINS_IN, _UID and _SHIM_DIR. Makes the unix port look like a board: a sandboxed
-# filesystem at /, a board's sys.path and a simulated machine module.
+# _PINS_IN, _UID, _SHIM_DIR and _FS_SIZE. Makes the unix port look like a board: a sandboxed
+# filesystem at /, a board's sys.path, a simulated machine module and, given _FS_SIZE, an
+# os module whose statvfs reports a filesystem of that size.
 def _belay_boot():
     import os
     import sys
@@ -12,6 +13,12 @@ def _belay_boot():
     sys.path.insert(0, _SHIM_DIR)
     import _belay_machine as shim
 
+    if _FS_SIZE:
+        import _belay_os
+
+        _belay_os._SIZE = _FS_SIZE
+        sys.modules["os"] = _belay_os
+        del sys.modules["_belay_os"]
     sys.path.pop(0)
     shim._PINS_OUT = open(_PINS_OUT, "ab")
     # After the mount, plain open() sees only the board's root: host files are reached
@@ -27,4 +34,4 @@ def _belay_boot():
 
 
 _belay_boot()
-del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR
+del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE

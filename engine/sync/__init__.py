@@ -1,0 +1,83 @@
+"""Sync a host folder to a board: plan (one round trip), then transfer and atomic writes.
+
+``Device.sync`` and ``Device.sync_plan`` are thin wrappers around :func:`sync` and
+:func:`plan`; these take the same arguments plus knobs the TUI, the watch and the tests use.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
+from ._paths import DEFAULT_KEEP
+from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
+from ._transfer import ProgressCallback, SyncResult, apply_plan
+
+if TYPE_CHECKING:
+    from ..device import Device
+
+__all__ = [
+    "ACTIONS",
+    "DEFAULT_IGNORE",
+    "DEFAULT_KEEP",
+    "BoardInfo",
+    "SyncEntry",
+    "SyncOptions",
+    "SyncPlan",
+    "SyncResult",
+    "apply_plan",
+    "ignore_spec",
+    "make_plan",
+    "plan",
+    "project_ignore",
+    "sync",
+]
+
+
+def plan(
+    device: Device,
+    folder: str | Path,
+    dst: str = "/",
+    keep: list[str] | str | bool | None = None,
+    ignore: list[str] | str | None = None,
+    minify: bool = True,
+    mpy_cross_binary: str | Path | bool | None = None,
+    only: list[str] | None = None,
+) -> SyncPlan:
+    """What a sync would do to each path; nothing is changed on the board or the host."""
+    options = SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
+    return make_plan(device, options)
+
+
+def sync(
+    device: Device,
+    folder: str | Path | SyncPlan | SyncOptions,
+    dst: str = "/",
+    keep: list[str] | str | bool | None = None,
+    ignore: list[str] | str | None = None,
+    minify: bool = True,
+    mpy_cross_binary: str | Path | bool | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    only: list[str] | None = None,
+    compress: bool | None = None,
+    raw: bool | None = None,
+    cancel: threading.Event | None = None,
+) -> SyncResult:
+    """Make the board's ``dst`` mirror ``folder``, or carry out a plan from :func:`plan`.
+
+    ``compress`` / ``raw`` force deflate or the raw binary stream off (default: used when the
+    board has them); ``cancel`` stops after the current chunk.
+    """
+    if isinstance(folder, SyncPlan):
+        the_plan = folder
+    else:
+        options = (
+            folder
+            if isinstance(folder, SyncOptions)
+            else SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
+        )
+        the_plan = make_plan(device, options)
+    return apply_plan(device, the_plan, progress, compress=compress, raw=raw, cancel=cancel)

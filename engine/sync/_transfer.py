@@ -1,0 +1,409 @@
+"""Carrying out a :class:`SyncPlan`: deletions, folders, then each file written under a
+temporary name, checked against its hash and renamed into place.
+
+File data travels as raw bytes: the board turns off its interrupt character
+(``micropython.kbd_intr(-1)``) and reads ``sys.stdin.buffer`` while the host streams
+chunks, each flagged stored or deflated (raw deflate with a 1 KB window, which a board
+inflates in little RAM). Flow control is by credit: the host never has more than
+``window`` unacknowledged bytes on the wire, and the board sends one ``\\x01`` for each
+``unit`` bytes it has consumed, so a board busy writing flash cannot lose data to a full
+UART buffer. Boards that cannot read raw stdin get the same writer driven by base64 commands.
+
+A power cut leaves, at worst, a ``.~belay`` temporary file beside the old file; the next
+plan lists it for deletion.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import signal
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import codec
+from ..events import Progress, Synced
+from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
+from ._board import ABORT, DEFLATED, STORED, writer_code
+from ._paths import parents
+from ._plan import SyncEntry, SyncPlan
+
+if TYPE_CHECKING:
+    from .._repl import RawRepl
+    from ..device import Device
+
+WBITS = 10  # deflate window: 1 KB of RAM on the board
+INFLATE_BUFFER = 1024
+CHUNK = 8192  # raw bytes per chunk; each is an independent deflate stream
+SMALL_CHUNK = 2048  # for boards with little free memory
+SMALL_BOARD = 64 * 1024
+TEXT_CHUNK = 2048  # per command in the text fallback (2.7 KB of base64)
+FILES_PER_COMMAND = 64  # bounds the size of the file list the board parses at once
+# Flow control. A board's UART buffer holds a few hundred bytes; the unix port (the virtual
+# board) reads from a pty that holds kilobytes.
+UNIT, WINDOW = 128, 256
+UNIX_UNIT, UNIX_WINDOW = 1024, 4096
+# What a board prints when it restarts; seen mid-stream it means the transfer is lost.
+_REBOOT_MARKS = (b"soft reboot", b"MicroPython ", b'Type "help()"', b"raw REPL; CTRL-B")
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did: the plan it carried out, and what it cost on the wire."""
+
+    plan: SyncPlan
+    files_written: int
+    bytes_written: int  # file bytes now on the board
+    bytes_sent: int  # bytes the host sent, code included
+    seconds: float
+    mode: str  # "raw", "text", or "none" when there was nothing to do
+    compressed: bool
+
+
+@dataclass
+class _File:
+    path: str
+    digest: str
+    chunks: list[tuple[int, bytes]]  # (flag, payload)
+
+
+def apply_plan(
+    device: Device,
+    plan: SyncPlan,
+    progress: ProgressCallback | None = None,
+    *,
+    compress: bool | None = None,
+    raw: bool | None = None,
+    cancel: threading.Event | None = None,
+) -> SyncResult:
+    """Carry out ``plan``. ``compress`` / ``raw``: force deflate or the raw stream off (or
+    on, where the board can); by default each is used when the board has it. ``cancel``:
+    set it to stop after the current chunk (the file being written is dropped)."""
+    plan.check_room()
+    start = time.perf_counter()
+    sent0 = device._repl.bytes_out if device._repl else 0
+    board = plan.board
+    binary_safe = device._repl is not None and device._repl.transport.binary_safe
+    use_raw = board.raw and binary_safe if raw is None else raw and board.raw
+    use_deflate = board.deflate if compress is None else compress and board.deflate
+    if plan.is_noop:
+        seconds = time.perf_counter() - start
+        device.events.publish(Synced(plan.dst, (), (), seconds))
+        return SyncResult(plan, 0, 0, 0, seconds, "none", False)
+    chunk = CHUNK if board.mem_free >= SMALL_BOARD else SMALL_CHUNK
+    if not use_raw:
+        chunk = min(chunk, TEXT_CHUNK)
+    files = [_encode(e, plan, chunk, use_deflate) for e in plan.writes]
+    report = _Reporter(device, progress, sum(_wire(f) for f in files))
+    prepare = _prepare_call(plan)
+    if use_raw and files:
+        unix = device.implementation is not None and device.implementation.platform == "linux"
+        errors = _RawSender(device, report, cancel, unix).run(prepare, files)
+    else:
+        errors = _send_text(device, prepare, files, report, cancel)
+    if errors:
+        shown = "; ".join(f"{path}: {why}" for path, why in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise SyncError(f"{len(errors)} path(s) could not be synced: {shown}{more}")
+    sent = (device._repl.bytes_out if device._repl else 0) - sent0
+    seconds = time.perf_counter() - start
+    written = tuple(e.path for e in plan.writes)
+    deleted = tuple(e.path for e in plan.deleted)
+    device.events.publish(Synced(plan.dst, written, deleted, seconds))
+    return SyncResult(
+        plan,
+        len(files),
+        plan.bytes_to_write,
+        sent,
+        seconds,
+        ("raw" if use_raw else "text") if files else "none",
+        use_deflate,
+    )
+
+
+def _prepare_call(plan: SyncPlan) -> bytes:
+    """``_BSb(...)``: remove files and folders (deepest first), make folders (shallowest
+    first, including ``dst`` and every folder a written file lives in)."""
+    remove = [e.path for e in plan.deleted if not e.is_dir]
+    rmdirs = sorted(
+        (e.path.rstrip("/") for e in plan.deleted if e.is_dir), key=lambda p: -p.count("/")
+    )
+    make = {e.path.rstrip("/") for e in plan.added if e.is_dir}
+    for e in plan.writes:
+        make.update("/" + p for p in parents(e.path.lstrip("/")))
+    if plan.dst != "/":
+        make.update("/" + p for p in parents(plan.dst.lstrip("/") + "/x"))
+    mkdirs = sorted(make, key=lambda p: (p.count("/"), p))
+    args = ",".join(codec.to_literal(v, "the sync") for v in (remove, rmdirs, mkdirs))
+    return f"_BSb({args},{WBITS},{INFLATE_BUFFER})\n".encode()
+
+
+def _encode(entry: SyncEntry, plan: SyncPlan, chunk: int, deflate: bool) -> _File:
+    data = plan.contents[entry.path]
+    chunks = []
+    for i in range(0, len(data), chunk):
+        piece = data[i : i + chunk]
+        if deflate:
+            z = zlib.compressobj(9, zlib.DEFLATED, -WBITS)
+            packed = z.compress(piece) + z.flush()
+            if len(packed) < len(piece) - 16:  # deflate only where it helps
+                chunks.append((DEFLATED, packed))
+                continue
+        chunks.append((STORED, piece))
+    return _File(entry.path, plan.hashes[entry.path], chunks)
+
+
+def _wire(f: _File) -> int:
+    return sum(1 + len(data) for _flag, data in f.chunks)
+
+
+class _Reporter:
+    """Progress in bytes of file data on the wire, to the callback and the device's events."""
+
+    def __init__(self, device: Device, callback: ProgressCallback | None, total: int) -> None:
+        self.device = device
+        self.callback = callback
+        self.total = total
+        self.done = 0
+
+    def advance(self, n: int, item: str) -> None:
+        self.done += n
+        event = Progress("sync", self.done, self.total, item)
+        if self.callback is not None:
+            self.callback(event)
+        self.device.events.publish(event)
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[threading.Event]:
+    """While the board's interrupt character is off, Ctrl-C on the host must not cut a
+    chunk in half: it sets an event that the sender checks between chunks."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
+    except ValueError:  # not the main interpreter
+        yield flag
+        return
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _session(device: Device) -> Iterator[RawRepl]:
+    """The device's protocol state, held for one exchange; left for a resync if the
+    exchange does not finish."""
+    with device._lock:
+        repl = device._repl
+        if repl is None:
+            raise ConnectionLost(f"{device.port} is closed")
+        if device._resync:
+            repl.enter(soft_reset=False)
+            device._resync = False
+        try:
+            yield repl
+        except BaseException:
+            device._resync = True
+            raise
+
+
+class _RawSender:
+    """Streams files to ``_BSr`` on the board with credit-based flow control."""
+
+    def __init__(
+        self, device: Device, report: _Reporter, cancel: threading.Event | None, unix: bool
+    ) -> None:
+        self.device = device
+        self.report = report
+        self.cancel = cancel
+        self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
+        self.token = device._token.encode()
+        self.credit = 0
+        self.stray = bytearray()  # board output that is not flow control
+
+    def run(self, prepare: bytes, files: list[_File]) -> list[tuple[str, str]]:
+        errors: list[tuple[str, str]] = []
+        head = writer_code() + prepare
+        with _deferred_interrupt() as interrupted:
+            for i in range(0, len(files), FILES_PER_COMMAND):
+                batch = files[i : i + FILES_PER_COMMAND]
+                last = i + FILES_PER_COMMAND >= len(files)
+                errors += self._batch(head, batch, last, interrupted)
+                head = b""
+                if self._stopped(interrupted):
+                    break
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        if self.cancel is not None and self.cancel.is_set():
+            raise SyncError("sync cancelled; files already renamed into place are complete")
+        return errors
+
+    def _stopped(self, interrupted: threading.Event) -> bool:
+        return interrupted.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+    def _batch(
+        self, head: bytes, batch: list[_File], last: bool, interrupted: threading.Event
+    ) -> list[tuple[str, str]]:
+        listing = [(f.path, f.digest, [len(d) for _, d in f.chunks]) for f in batch]
+        biggest = max((len(d) for f in batch for _, d in f.chunks), default=0)
+        call = f"_BSr({codec.to_literal(listing, 'the file list')},{self.unit},{biggest})"
+        tail = "\n _BSS.clear()" if last else ""
+        code = head + f"try:\n {call}{tail}\nexcept Exception as e:\n _BE(e)\n".encode()
+        with _session(self.device) as repl:
+            self.repl = repl
+            repl.send_code(code)
+            repl.read_until(b"OK", "the board to accept the sync")
+            self.unsent = sum(_wire(f) for f in batch)
+            try:
+                if self._wait_ready():
+                    self._stream(batch, interrupted)
+            except _Replied:
+                if self.unsent > 0:
+                    # The writer ended early: what was sent after it reached the raw REPL
+                    # as code, so the next exchange starts from a fresh prompt.
+                    self.device._resync = True
+            return self._finish()
+
+    def _stream(self, batch: list[_File], interrupted: threading.Event) -> None:
+        self.credit = self.window
+        for f in batch:
+            for flag, data in f.chunks:
+                if self._stopped(interrupted):
+                    self.unsent = 1  # the abort byte is all the board still reads
+                    self._send(bytes([ABORT]))
+                    return
+                self._send(bytes([flag]) + data)
+                self.report.advance(1 + len(data), f.path)
+
+    def _wait_ready(self) -> bool:
+        """Wait for ``_BSr``'s go-ahead; False if the command ended before it (an error)."""
+        marker = self.token + b"Y0:"
+        buf = self.repl.buf
+        while True:
+            i = buf.find(marker)
+            if i >= 0:
+                self.stray += buf[:i]
+                del buf[: i + len(marker)]
+                return True
+            if b"\x04" in buf:
+                return False
+            if not self.repl.fill(self.repl.timeout):
+                raise DeviceTimeoutError("timed out waiting for the board to start the sync")
+
+    def _send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            while self.credit <= 0:
+                if not self.repl.fill(self.repl.timeout):
+                    raise DeviceTimeoutError(
+                        "timed out: the board stopped taking sync data (is it still running?)"
+                    )
+                self._take()
+            n = min(self.credit, len(view))
+            self.repl.write(view[:n])
+            self.credit -= n
+            self.unsent -= n
+            view = view[n:]
+            if self.repl.fill(0):
+                self._take()
+
+    def _take(self) -> None:
+        """Turn acknowledgements in the receive buffer into credit; keep other output aside,
+        and leave a reply (the token onwards) in the buffer for :meth:`_finish`."""
+        from ..device import _token_prefix_len
+
+        buf = self.repl.buf
+        end = buf.find(self.token)
+        if end < 0:
+            end = len(buf) - _token_prefix_len(buf, self.token)
+        acks = buf.count(1, 0, end)
+        self.credit += acks * self.unit
+        if acks != end:
+            self.stray += buf[:end].replace(b"\x01", b"")
+        del buf[:end]
+        if buf.startswith(self.token):
+            raise _Replied
+        self._check_reboot(self.stray)
+
+    @staticmethod
+    def _check_reboot(output: bytes | bytearray) -> None:
+        if any(mark in output for mark in _REBOOT_MARKS):
+            raise ConnectionLost(
+                "the board restarted during the sync; files already renamed into place are "
+                "complete and the rest untouched: sync again"
+            )
+
+    def _finish(self) -> list[tuple[str, str]]:
+        """Read ``_BSr``'s reply (the list of files that failed), passing other output on."""
+        from ..device import _ReplyReader
+
+        buf = self.repl.buf
+        while self.token not in buf and b"\x04" not in buf:
+            self._check_reboot(bytes(buf))
+            if not self.repl.fill(self.repl.timeout):
+                raise DeviceTimeoutError("timed out waiting for the board to finish the sync")
+        cut = buf.find(self.token)
+        if cut < 0 or b"\x04" in buf[:cut]:
+            cut = buf.find(b"\x04")
+        head = bytes(buf[:cut]).replace(b"\x01", b"")
+        del buf[:cut]
+        buf[:0] = b"OK" + bytes(self.stray) + head
+        self.stray.clear()
+        reader = _ReplyReader(self.repl, self.token, self.device._output_sink)
+        kind, payload = reader.read("the sync")
+        return [tuple(e) for e in self.device._result(kind, payload, "the sync")]
+
+
+class _Replied(Exception):
+    """The board's writer replied (normally after the last byte; earlier after an error)."""
+
+
+def _send_text(
+    device: Device,
+    prepare: bytes,
+    files: list[_File],
+    report: _Reporter,
+    cancel: threading.Event | None,
+) -> list[tuple[str, str]]:
+    """The fallback: the same writer, fed one base64 chunk per command."""
+    head = writer_code() + b"from binascii import a2b_base64 as _BSd\n" + prepare
+    final = b"_BF('R',repr(_BSS['e']))\n_BSS.clear()"
+    if not files:
+        return [tuple(e) for e in device._exchange(head + final, "the sync")]
+    device._exchange(head + b"_BF('R','0')", "the sync")
+    for f in files:
+        for step, size in _text_steps(f):
+            if cancel is not None and cancel.is_set():
+                device._exchange(b"_BSS['k']='cancelled'\n_BSc()\n_BF('R','0')", "the sync")
+                raise SyncError("sync cancelled; files already renamed into place are complete")
+            device._exchange(step + b"\n_BF('R','0')", f"the sync of {f.path}")
+            if size:
+                report.advance(size, f.path)
+    return [tuple(e) for e in device._exchange(final, "the sync")]
+
+
+def _text_steps(f: _File) -> list[tuple[bytes, int]]:
+    """Commands for one file, with their wire bytes: open with the first chunk, close with
+    the last."""
+    steps: list[list[str]] = [[]]
+    sizes = [0]
+    for n, (flag, data) in enumerate(f.chunks):
+        text = binascii.b2a_base64(data, newline=False).decode()
+        if n:
+            steps.append([])
+            sizes.append(0)
+        steps[-1].append(f"_BSw(_BSd({text!r}),{int(flag == DEFLATED)})")
+        sizes[-1] = 1 + len(data)
+    steps[0].insert(0, f"_BSo({f.path!r},{f.digest!r})")
+    steps[-1].append("_BSc()")
+    return [("\n".join(lines).encode(), size) for lines, size in zip(steps, sizes, strict=True)]
