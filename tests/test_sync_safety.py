@@ -26,6 +26,21 @@ def versions(folder: Path, version: int) -> dict[str, bytes]:
     return contents
 
 
+class PowerCut:
+    """A progress callback that cuts the board's power once ``fraction`` of the data is
+    sent."""
+
+    def __init__(self, board: VirtualBoard, fraction: float) -> None:
+        self.board = board
+        self.fraction = fraction
+        self.done = False
+
+    def __call__(self, event: Progress) -> None:
+        if not self.done and event.done >= self.fraction * event.total:
+            self.done = True
+            self.board.power_cut()
+
+
 @pytest.mark.parametrize("cut_at", [0.0, 0.3, 0.7, 1.0])
 def test_power_cut_during_sync_leaves_no_torn_file(tmp_path, cut_at):
     src = tmp_path / "src"
@@ -34,20 +49,14 @@ def test_power_cut_during_sync_leaves_no_torn_file(tmp_path, cut_at):
         with Device(board.port, timeout=2) as device:
             device.sync(src)
         new = versions(src, 2)
-        cut = []
-
-        def maybe_cut(event: Progress) -> None:
-            if not cut and event.done >= cut_at * event.total:
-                cut.append(event.done)
-                board.power_cut()
-
+        cut = PowerCut(board, cut_at)
         device = Device(board.port, timeout=2)
         try:
             with pytest.raises(BelayException):
-                device.sync(src, progress=maybe_cut)
+                device.sync(src, progress=cut)
         finally:
             device.close()
-        assert cut
+        assert cut.done
         on_board = files(board.root)
         for name, data in on_board.items():
             if not name.endswith(TEMP):
@@ -105,3 +114,17 @@ def test_a_file_the_board_cannot_write_is_reported_and_the_rest_synced(device, b
         device.sync(src, keep=["a.txt.~belay"])
     assert files(board.root)["b.txt"] == b"b"
     assert device("1 + 1") == 2
+
+
+def test_with_attempts_a_power_cut_mid_sync_is_ridden_out(tmp_path):
+    src = tmp_path / "src"
+    versions(src, 1)
+    with VirtualBoard(root=tmp_path / "flash", bps=115200) as board:
+        with Device(board.port, attempts=3) as device:
+            device.sync(src)
+            new = versions(src, 2)
+            cut = PowerCut(board, 0.5)
+            device.sync(src, progress=cut)  # reconnects, plans again, finishes
+            assert cut.done and device.connect_count == 2
+            assert files(board.root) == new
+            assert device.sync_plan(src).is_noop

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import signal
 import subprocess
@@ -18,32 +17,6 @@ from test_sync import files, write
 from engine import Device, SyncError
 from engine.events import SyncFailed, WatchStatus
 from engine.watch import Watcher
-
-
-class Events:
-    """Collects a device's events; ``wait`` blocks until one matches."""
-
-    def __init__(self, device: Device) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-        device.events.subscribe(self.queue.put)
-
-    def wait(self, match: Callable[[object], bool], timeout: float = 20) -> object:
-        deadline = time.monotonic() + timeout
-        for event in self.seen:
-            if match(event):
-                return event
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no matching event; saw {self.seen[-5:]}")
-            try:
-                event = self.queue.get(timeout=left)
-            except queue.Empty:
-                continue
-            self.seen.append(event)
-            if match(event):
-                return event
 
 
 def until(condition: Callable[[], bool], timeout: float = 20) -> None:
@@ -89,16 +62,16 @@ def test_editor_files_are_ignored(device, board, folder):
     assert set(files(board.root)) == {"a.py", "last.py"}
 
 
-def test_a_failed_sync_is_reported_and_watching_goes_on(device, board, folder):
-    events = Events(device)
+def test_a_failed_sync_is_reported_and_watching_goes_on(device, board, folder, event_log):
+    events = event_log(device.events)
     with Watcher(device, folder, mpy_cross_binary=True) as watcher:
         assert watcher.ready.wait(20)
         write(folder, "broken.py", "x = (\n")
-        failed = events.wait(lambda e: isinstance(e, SyncFailed))
+        failed = events.wait_for(lambda e: isinstance(e, SyncFailed))
         assert "broken.py" in failed.message and "\n" not in failed.message
         write(folder, "broken.py", "x = 1\n")
         until(lambda: "broken.mpy" in files(board.root))
-    events.wait(lambda e: isinstance(e, WatchStatus) and e.state == "stopped")
+    events.wait_for(lambda e: isinstance(e, WatchStatus) and e.state == "stopped")
 
 
 def test_runs_a_script_after_each_sync(board, folder, tmp_path):

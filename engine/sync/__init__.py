@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..exceptions import ConnectionLost
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
 from ._paths import DEFAULT_KEEP
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
@@ -80,4 +81,13 @@ def sync(
             else SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
         )
         the_plan = make_plan(device, options)
-    return apply_plan(device, the_plan, progress, compress=compress, raw=raw, cancel=cancel)
+    knobs = {"compress": compress, "raw": raw, "cancel": cancel}
+    try:
+        return apply_plan(device, the_plan, progress, **knobs)
+    except ConnectionLost as e:
+        # The link went down mid-transfer. With ``attempts``, reconnect (unless a call has
+        # already) and sync again from a fresh plan: what was renamed into place is kept,
+        # leftovers are cleaned. Without, say so.
+        if not device.connected:
+            device._recover(e, "the sync", resend=True)
+        return apply_plan(device, make_plan(device, the_plan.options), progress, **knobs)

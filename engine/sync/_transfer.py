@@ -201,20 +201,35 @@ def _deferred_interrupt() -> Iterator[threading.Event]:
 
 @contextlib.contextmanager
 def _session(device: Device) -> Iterator[RawRepl]:
-    """The device's protocol state, held for one exchange; left for a resync if the
-    exchange does not finish."""
+    """The device's protocol state, held (and shown as busy) for one streamed exchange, as
+    ``Device._exchange_raw`` holds it for a call: a dead link is dropped, and an exchange
+    that does not finish leaves the next one to resynchronise."""
     with device._lock:
         repl = device._repl
         if repl is None:
-            raise ConnectionLost(f"{device.port} is closed")
-        if device._resync:
-            repl.enter(soft_reset=False)
-            device._resync = False
+            raise ConnectionLost(device._down_message())
+        outer, device._busy = device._busy, ("the sync", time.monotonic())
         try:
+            if device._resync:
+                repl.enter(soft_reset=False)
+                device._resync = False
             yield repl
+            device.last_ok = time.time()
+        except ConnectionLost as e:
+            device._drop(str(e))
+            raise
         except BaseException:
             device._resync = True
             raise
+        finally:
+            device._busy = outer
+
+
+def _call(device: Device, code: bytes, what: str) -> object:
+    """One command of the text fallback. Not sent again after a reconnect (the writer's
+    state is gone with the reset): the sync as a whole is redone instead."""
+    kind, payload = device._exchange_raw(code, what, resend=False)
+    return device._result(kind, payload, what)
 
 
 class _RawSender:
@@ -379,17 +394,17 @@ def _send_text(
     head = writer_code() + b"from binascii import a2b_base64 as _BSd\n" + prepare
     final = b"_BF('R',repr(_BSS['e']))\n_BSS.clear()"
     if not files:
-        return [tuple(e) for e in device._exchange(head + final, "the sync")]
-    device._exchange(head + b"_BF('R','0')", "the sync")
+        return [tuple(e) for e in _call(device, head + final, "the sync")]
+    _call(device, head + b"_BF('R','0')", "the sync")
     for f in files:
         for step, size in _text_steps(f):
             if cancel is not None and cancel.is_set():
-                device._exchange(b"_BSS['k']='cancelled'\n_BSc()\n_BF('R','0')", "the sync")
+                _call(device, b"_BSS['k']='cancelled'\n_BSc()\n_BF('R','0')", "the sync")
                 raise SyncError("sync cancelled; files already renamed into place are complete")
-            device._exchange(step + b"\n_BF('R','0')", f"the sync of {f.path}")
+            _call(device, step + b"\n_BF('R','0')", f"the sync of {f.path}")
             if size:
                 report.advance(size, f.path)
-    return [tuple(e) for e in device._exchange(final, "the sync")]
+    return [tuple(e) for e in _call(device, final, "the sync")]
 
 
 def _text_steps(f: _File) -> list[tuple[bytes, int]]:
