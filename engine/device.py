@@ -41,6 +41,7 @@ from .exceptions import (
     InternalError,
     MaxHistoryLengthError,
     PyboardException,
+    SyncError,
 )
 from .transport import Transport, open_transport
 from .transport._ports import describe_ports, list_ports, locate_port, usb_identity
@@ -300,9 +301,9 @@ class Device:
                     self._connect()
                     self._restore()
                     return
-                except PyboardException as e:
-                    # The board is back but a recorded command fails now: retrying replays
-                    # the same history, so give up and say which error.
+                except (PyboardException, SyncError) as e:
+                    # The board is back but a recorded command (or sync) fails now: retrying
+                    # replays the same history, so give up and say which error.
                     reason = f"restoring the board's state failed: {_last_line(e)}"
                     self._drop(reason)
                     break

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_sync import files, write
 
-from engine import BelayException, Device, SyncError, VirtualBoard
+from engine import BelayException, ConnectionLost, Device, SyncError, VirtualBoard
 from engine.events import Progress
 
 TEMP = ".~belay"
@@ -128,3 +128,14 @@ def test_with_attempts_a_power_cut_mid_sync_is_ridden_out(tmp_path):
             assert cut.done and device.connect_count == 2
             assert files(board.root) == new
             assert device.sync_plan(src).is_noop
+
+
+def test_a_replayed_sync_whose_folder_is_gone_stops_the_reconnect(board, tmp_path):
+    src = tmp_path / "src"
+    write(src, "a.py", "a = 1\n")
+    with Device(board.port, attempts=3) as device:
+        device.sync(src)
+        (src / "a.py").unlink()
+        src.rmdir()
+        with pytest.raises(ConnectionLost, match=r"\(1 attempt\): restoring .* does not exist"):
+            device.reconnect()
