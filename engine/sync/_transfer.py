@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import re
 import signal
 import threading
 import time
@@ -47,8 +48,9 @@ FILES_PER_COMMAND = 64  # bounds the size of the file list the board parses at o
 # board) reads from a pty that holds kilobytes.
 UNIT, WINDOW = 128, 256
 UNIX_UNIT, UNIX_WINDOW = 1024, 4096
-# What a board prints when it restarts; seen mid-stream it means the transfer is lost.
-_REBOOT_MARKS = (b"soft reboot", b"MicroPython ", b'Type "help()"', b"raw REPL; CTRL-B")
+# What a board prints when it restarts (its banner, a soft reboot, the raw REPL's greeting);
+# seen mid-stream it means the transfer is lost.
+_REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -243,7 +245,9 @@ class _RawSender:
         self.cancel = cancel
         self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
         self.token = device._token.encode()
-        self.credit = 0
+        self.repl: RawRepl | None = None
+        self.credit = 0  # bytes we may still send before the next acknowledgement
+        self.unsent = 0  # bytes of this batch not yet sent
         self.stray = bytearray()  # board output that is not flow control
 
     def run(self, prepare: bytes, files: list[_File]) -> list[tuple[str, str]]:
@@ -352,7 +356,7 @@ class _RawSender:
 
     @staticmethod
     def _check_reboot(output: bytes | bytearray) -> None:
-        if any(mark in output for mark in _REBOOT_MARKS):
+        if _REBOOT.search(output):
             raise ConnectionLost(
                 "the board restarted during the sync; files already renamed into place are "
                 "complete and the rest untouched: sync again"
