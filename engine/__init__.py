@@ -25,6 +25,18 @@ from .exceptions import (
 )
 from .link import Link
 from .minify import minify
+from .packages import (
+    ConfigError,
+    DependencyError,
+    IntegrityError,
+    add_dependency,
+    clean,
+    dependency_status,
+    install,
+    load_project,
+    new_project,
+    update,
+)
 from .proxy import ProxyObject
 from .sync import SyncEntry, SyncPlan, SyncResult
 from .transport._ports import PortInfo
@@ -35,14 +47,17 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "ConfigError",
     "ConnectionFailedError",
     "ConnectionLost",
+    "DependencyError",
     "Device",
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EventBus",
     "FeatureUnavailableError",
     "Implementation",
+    "IntegrityError",
     "InternalError",
     "Link",
     "MaxHistoryLengthError",
@@ -58,6 +73,13 @@ __all__ = [
     "SyncPlan",
     "SyncResult",
     "VirtualBoard",
+    "add_dependency",
+    "clean",
+    "dependency_status",
+    "install",
     "list_devices",
+    "load_project",
     "minify",
+    "new_project",
+    "update",
 ]

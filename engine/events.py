@@ -174,3 +174,20 @@ class EventBus:
             # A broken listener must not break the engine or the other listeners.
             with contextlib.suppress(Exception):
                 listener(event)
+
+
+@dataclass(frozen=True)
+class DependencyStatus(Event):
+    """One dependency's state during ``update``, ``clean`` or ``install`` (a row in a table).
+
+    ``state``: ``queued``, ``fetching`` (``detail`` is the URL; ``done``/``total`` bytes of
+    it, ``total`` 0 when unknown), ``updated``, ``unchanged``, ``failed`` (``detail`` says
+    why), ``removed``, ``verified``, ``unlocked`` (no lock to check against) or ``installed``.
+    """
+
+    group: str
+    name: str
+    state: str
+    detail: str = ""
+    done: int = 0
+    total: int = 0
