@@ -11,11 +11,25 @@ import importlib
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from engine import BelayException
 
 # Module names under belay_tui.commands, in the order --help lists them.
-COMMANDS = ["exec_", "run", "sync", "watch", "info", "bench", "emulator"]
+COMMANDS = [
+    "exec_",
+    "run",
+    "sync",
+    "watch",
+    "info",
+    "update",
+    "clean",
+    "install",
+    "add",
+    "new",
+    "bench",
+    "emulator",
+]
 
 err = Console(stderr=True, highlight=False)
 
@@ -60,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_app(args)
         return args.handler(args) or 0
     except BelayException as e:
-        err.print(f"[bold red]error:[/] {_one_line(e)}")
+        # Messages quote TOML tables ("[tool.belay]"): not markup. One line, however long.
+        err.print(f"[bold red]error:[/] {escape(_one_line(e))}", soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

