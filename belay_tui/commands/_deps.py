@@ -36,7 +36,7 @@ def add_project(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
-    console = console or Console(highlight=False)
+    console = console or Console(highlight=False, soft_wrap=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
