@@ -1,11 +1,13 @@
 """A static file server on 127.0.0.1 in a thread: dependencies to fetch in the package bench
 and in tests, over real HTTP. ``answer_next(path, status)`` makes the next request for
-``path`` get that status instead (a flaky server, to exercise retries)."""
+``path`` get that status instead (a flaky server, to exercise retries); ``latency`` delays
+every answer, as a distant server would."""
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import Counter
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,13 +17,14 @@ class LocalServer:
     """Serves ``root``; ``url`` is ``http://127.0.0.1:PORT``. ``requests`` counts GETs per
     path. Use as a context manager, or ``start()``/``close()``."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, latency: float = 0.0) -> None:
         self.root = Path(root)
+        self.latency = latency
         self.requests: Counter[str] = Counter()
         self._planned: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         handler = functools.partial(_Handler, self, directory=str(self.root))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits for the serving loop to look up.
         self._thread = threading.Thread(
@@ -57,6 +60,12 @@ class LocalServer:
             return planned.pop(0) if planned else None
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections an update opens at once, and the client's
+    # SYN is then retried only after a second: a stall that would be the server's, not ours.
+    request_queue_size = 128
+
+
 class _Handler(SimpleHTTPRequestHandler):
     def __init__(self, server_state: LocalServer, *args, **kwargs) -> None:
         self._state = server_state
@@ -64,6 +73,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         status = self._state._planned_status(self.path)
+        if self._state.latency:
+            time.sleep(self._state.latency)
         if status is None:
             super().do_GET()
             return
