@@ -10,10 +10,11 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, DownloadColumn, TaskID, TextColumn
+from rich.progress import Progress as ProgressBars
 
 from engine import EventBus
-from engine.events import DependencyStatus, Event
+from engine.events import DependencyStatus, Event, Progress
 
 _DONE = {
     "updated": "[green]updated[/]",
@@ -37,7 +38,7 @@ def add_project(parser: argparse.ArgumentParser) -> None:
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
     console = console or Console(highlight=False, soft_wrap=True)
-    progress = Progress(
+    progress = ProgressBars(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
@@ -48,6 +49,11 @@ def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     rows: dict[str, TaskID] = {}
 
     def show(event: Event) -> None:
+        if isinstance(event, Progress):  # a sync during install: one bar per destination
+            if event.task not in rows:
+                rows[event.task] = progress.add_task(event.task, total=None)
+            progress.update(rows[event.task], completed=event.done, total=event.total or None)
+            return
         if not isinstance(event, DependencyStatus):
             return
         key = f"{event.group}/{event.name}" if event.name else event.group

