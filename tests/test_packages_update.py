@@ -246,12 +246,14 @@ def test_archives_unpack_below_the_package(tmp_path, site):
         ("bad.zip", "archive member '../../evil.py' escapes the dependencies folder"),
         ("abs.tar.gz", "archive member '/tmp/evil.py' escapes the dependencies folder"),
         ("link.tar.gz", "archive member 'lib/passwd' is not a plain file"),
+        ("junk.tgz", "not a zip or tar archive"),
     ],
 )
-def test_archive_members_escaping_are_refused(tmp_path, site, archive, reason):
+def test_bad_archives_are_refused(tmp_path, site, archive, reason):
     site.file("bad.zip", _zip({"ok.py": "", "../../evil.py": "E = 1\n"}))
     site.file("abs.tar.gz", _tgz({"/tmp/evil.py": "E = 1\n"}))
     site.file("link.tar.gz", _tgz({"ok.py": ""}, link="lib/passwd"))
+    site.file("junk.tgz", b"\x1f\x8b not really gzip")
     root = project_with(tmp_path, f'bad = "{site.url(archive)}"')
     with pytest.raises(DependencyError) as info:
         engine.update(root)

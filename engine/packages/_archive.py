@@ -11,6 +11,7 @@ import io
 import stat
 import tarfile
 import zipfile
+import zlib
 
 from ._paths import safe_relpath
 from ._sources import SourceProblem
@@ -21,7 +22,11 @@ MAX_EXPANDED = 64 * 1024 * 1024  # a MicroPython library is kilobytes; this stop
 def members(content: bytes, url: str) -> list[tuple[str, bytes]]:
     """``(relative path, bytes)`` of every regular file, with a single folder that holds
     everything (as in GitHub's release archives) taken off the front."""
-    files = _zip(content, url) if zipfile.is_zipfile(io.BytesIO(content)) else _tar(content, url)
+    try:
+        is_zip = zipfile.is_zipfile(io.BytesIO(content))
+        files = _zip(content, url) if is_zip else _tar(content, url)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as e:
+        raise SourceProblem(url, f"damaged archive ({e})") from None
     if not files:
         raise SourceProblem(url, "the archive holds no files")
     return _strip_common_folder(files)
@@ -53,19 +58,20 @@ def _zip(content: bytes, url: str) -> list[tuple[str, bytes]]:
 def _tar(content: bytes, url: str) -> list[tuple[str, bytes]]:
     files, size = [], 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(content), mode="r:*") as archive:
-            for member in archive.getmembers():
-                if member.isdir():
-                    continue
-                path = _checked(member.name, url)
-                if not member.isfile():
-                    raise SourceProblem(url, f"archive member {member.name!r} is not a plain file")
-                size += member.size
-                _check_size(size, url)
-                data = archive.extractfile(member)
-                files.append((path, data.read() if data else b""))
-    except tarfile.TarError:
+        archive = tarfile.open(fileobj=io.BytesIO(content), mode="r:*")  # noqa: SIM115
+    except tarfile.ReadError:
         raise SourceProblem(url, "not a zip or tar archive") from None
+    with archive:
+        for member in archive.getmembers():
+            if member.isdir():
+                continue
+            path = _checked(member.name, url)
+            if not member.isfile():
+                raise SourceProblem(url, f"archive member {member.name!r} is not a plain file")
+            size += member.size
+            _check_size(size, url)
+            data = archive.extractfile(member)
+            files.append((path, data.read() if data else b""))
     return files
 
 
