@@ -100,7 +100,7 @@ def test_new_project_installs_and_runs_from_the_cli(tmp_path, board, capsys):
     run = ["install", board.port, "--project", str(folder), "--run", str(folder / "main.py")]
     assert main(run) == 0
     assert "blink 3" in capsys.readouterr().out
-    assert board.pins().get("25") == 0  # the LED went on and off
+    assert board.pins.get("25") == 0  # the LED went on and off
     assert (board.root / "blinky" / "__init__.py").is_file()
 
 
