@@ -3,6 +3,8 @@ subcommands as a user runs them."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pkgsite import Site, make_project
 
@@ -222,3 +224,11 @@ def test_cli_new(tmp_path, capsys):
     assert main(["new", str(tmp_path / "fresh")]) == 0
     out = capsys.readouterr().out
     assert "pyproject.toml" in out and "belay-tui install --run main.py" in out
+
+
+def test_bench_packages_suite(capsys):
+    assert main(["bench", "--suite", "packages", "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    figures = result["packages"]
+    assert figures["dependencies"] == 20
+    assert figures["first_update_s"] > 0 and figures["first_update_far_one_at_a_time_s"] > 0

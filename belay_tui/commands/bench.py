@@ -17,6 +17,7 @@ from engine.bench import (
     measure_link,
     measure_mpremote_sync,
     measure_sync,
+    measure_update,
     measure_watch,
 )
 
@@ -32,6 +33,10 @@ SUITES = {
 # unlimited, where their targets are set.
 DEFAULT_RATES = {"calls": [0, 11520], "link": [0, 11520], "sync": [46080], "watch": [0]}
 SYNC_TIMES = ("full_s", "noop_s", "one_changed_s")
+# Suites that need no board, measured once per run: args -> figures.
+HOST_SUITES = {
+    "packages": lambda args: measure_update(belay_python=args.belay_python),
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--suite",
         action="append",
-        choices=list(SUITES),
+        choices=[*SUITES, *HOST_SUITES],
         help="run only this suite (repeatable; default: all)",
     )
     p.add_argument("--rounds", type=_count, default=3, help="outages per link figure (median)")
@@ -67,8 +72,11 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    suites = args.suite or list(SUITES)
-    if args.port:
+    chosen = args.suite or [*SUITES, *HOST_SUITES]
+    suites = [name for name in chosen if name in SUITES]
+    if not suites:
+        plan = []
+    elif args.port:
         plan = [(BenchTarget(args.port, 0), suites)]
     elif args.bps is not None:
         plan = [(BenchTarget(None, args.bps), suites)]
@@ -79,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
             for rate in rates
         ]
     results = [_measure(target, names, args) for target, names in plan]
+    for name in chosen:
+        if name in HOST_SUITES:
+            results.append({"port": "no board", "link_bps": 0, name: HOST_SUITES[name](args)})
     if args.json:
         print(json.dumps(results))
         return 0

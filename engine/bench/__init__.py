@@ -6,6 +6,7 @@ measured, never asserted: timing on shared machines is noisy.
 
 from ._calls import measure_calls
 from ._link import measure_link
+from ._packages import measure_update
 from ._peers import measure_belay_calls, measure_belay_sync, measure_mpremote_sync
 from ._run import BenchTarget, run_suites
 from ._sync import build_corpus, measure_sync
@@ -20,6 +21,7 @@ __all__ = [
     "measure_link",
     "measure_mpremote_sync",
     "measure_sync",
+    "measure_update",
     "measure_watch",
     "run_suites",
 ]
