@@ -119,3 +119,29 @@ def test_missing_project_package_is_named(tmp_path, device):
     root = make_project(tmp_path / "p", '[tool.belay]\nname = "ghost"\n')
     with pytest.raises(engine.ConfigError, match="no folder ghost/ beside it"):
         engine.install(device, root)
+
+
+def test_install_leaves_nothing_for_a_reset_to_replay(tmp_path, site, board, device):
+    """Install syncs from folders that vanish after it: a soft reset (which replays the
+    device's history) or a reconnect must not try to sync them again."""
+    url = site.file("dep.py", "D = 1\n")
+    root = make_project(tmp_path / "p", f'[tool.belay.dependencies]\ndep = "{url}"\n')
+    (root / "main.py").write_text("print('booted')\n")
+    engine.update(root)
+    engine.install(device, root, main=root / "main.py")  # ends with a soft reset
+    device.soft_reset()
+    assert device("import dep; dep.D") == 1
+    assert (board.root / "main.py").is_file()
+    assert not list((root / ".belay").glob("install-*"))
+
+
+def test_dependencies_ignore_only_python_byproducts(tmp_path, site, board, device):
+    """The project's ignore list is for its own package, not its dependencies (Belay)."""
+    url = site.file("data.txt", "payload\n")
+    body = '[tool.belay]\nname = "app"\nignore = ["*.txt"]\n[tool.belay.dependencies]\n'
+    root = make_project(tmp_path / "p", body + f'blob = ["{url}"]\n', package="app")
+    (root / "app" / "notes.txt").write_text("not for the board\n")
+    engine.update(root)
+    engine.install(device, root)
+    assert (board.root / "lib" / "blob" / "data.txt").read_text() == "payload\n"
+    assert not (board.root / "app" / "notes.txt").exists()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..events import DependencyStatus, Event, EventBus, Progress
 from ..exceptions import BelayException
+from ..sync import DEFAULT_IGNORE, sync
 from ._collect import collect
 from ._config import Dependency, Group, Project, ProjectLike, as_project
 from ._errors import ConfigError, DependencyError, IntegrityError
@@ -52,26 +53,32 @@ def install(
     package = _project_package(project)
     bus = events or EventBus()
     lock = Lock.load(project.lock_path)
-    with tempfile.TemporaryDirectory(prefix="belay-install-") as tmp:
+    # Staged inside the project: no stranger's pyproject.toml above it can change the sync.
+    project.belay_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="install-", dir=project.belay_dir) as tmp:
         lib = Path(tmp, "lib")
         lib.mkdir()
         installed = _stage(project, groups, lock, lib, bus, timeout)
-        device.sync(lib, "/lib", mpy_cross_binary=mpy_cross_binary, progress=_relay(bus, "/lib"))
+        # engine.sync.sync, not device.sync: these staging folders vanish, so they must not
+        # enter the history a reconnect replays. Dependencies are not subject to the
+        # project's ignore list (as in Belay); the project package is.
+        sync(
+            device,
+            lib,
+            "/lib",
+            ignore=list(DEFAULT_IGNORE),
+            mpy_cross_binary=mpy_cross_binary,
+            progress=_relay(bus, "/lib"),
+        )
         for dep in installed:
             bus.publish(DependencyStatus(dep.group, dep.name, "installed"))
         if package is not None:
             dst = f"/{package.name}"
-            device.sync(
-                package,
-                dst,
-                ignore=list(project.ignore) or None,
-                mpy_cross_binary=mpy_cross_binary,
-                progress=_relay(bus, dst),
-            )
+            sync(device, package, dst, mpy_cross_binary=mpy_cross_binary, progress=_relay(bus, dst))
         if main_file is not None:
             staged_main = Path(tmp, "main.py")
             shutil.copyfile(main_file, staged_main)
-            device.sync(staged_main, "/", progress=_relay(bus, "/main.py"))
+            sync(device, staged_main, "/", ignore=[], progress=_relay(bus, "/main.py"))
     if run_file is not None:
         device(run_file.read_text(encoding="utf-8"), record=False, minify=False)
     else:

@@ -98,7 +98,7 @@ def remove_unlisted(project: Project, lock: Lock, removed: Callable[[str, str], 
         for child in sorted(folder.iterdir()):
             if child.name.startswith(STAGING_PREFIX):
                 _remove(child, folder)
-            elif child.name not in groups:
+            elif child.name not in groups and child.is_dir():  # files may be anyone's
                 _remove(child, folder)
                 removed(child.name, "")
                 gone.append(child.name)
