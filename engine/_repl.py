@@ -139,13 +139,14 @@ class RawRepl:
         """Send code to run. For plain raw mode the board's ``OK`` is left in the buffer for
         the caller to parse with the output, saving a round trip; raw-paste consumes its
         handshake here."""
-        long = len(code) > PASTE_THRESHOLD
+        long = len(code) > PASTE_THRESHOLD and not self.transport.flow_controlled
         if not (long and self.raw_paste is not False and self._try_raw_paste(code)):
             self.write_plain(code)
 
     def write_plain(self, code: bytes) -> None:
-        # Without flow control a board's UART buffer can overrun: pace long code.
-        if len(code) <= 256:
+        # Without flow control a board's UART buffer can overrun: pace long code. A link
+        # that paces itself (WebREPL's TCP) takes it whole, saving raw-paste's round trips.
+        if len(code) <= 256 or self.transport.flow_controlled:
             self.write(code + b"\x04")
             return
         for i in range(0, len(code), 256):

@@ -22,6 +22,7 @@ from . import codec
 from ._boardcode import implementation_probe, prelude
 from ._output import OutputStream
 from ._repl import RESET_WINDOW, RawRepl, looks_reset
+from ._secret import Secret
 from ._source import Source, check_name, function_source, rewrite_traceback
 from .events import (
     Connected,
@@ -113,7 +114,9 @@ class Device:
         self.attempts = attempts
         self.call_timeout = call_timeout
         self._startup = startup
-        self._password = password if password is not None else os.environ.get("BELAY_PASSWORD")
+        self._password = Secret.wrap(
+            password if password is not None else os.environ.get("BELAY_PASSWORD")
+        )
         self._baudrate = baudrate
         self._timeout = timeout
         self._sink = output
@@ -229,7 +232,8 @@ class Device:
         transport = self._open_transport()
         repl = RawRepl(transport, self._timeout)
         try:
-            repl.enter(soft_reset=True)
+            # Over WebREPL a soft reset would close the board's socket: only resynchronise.
+            repl.enter(soft_reset=transport.survives_soft_reset)
             self._token = codec.new_token()
             self._repl = repl
             self._resync = False

@@ -10,8 +10,10 @@ import tty
 from importlib import resources
 from pathlib import Path
 
+from .._secret import Secret
 from ._interp import Interpreter
 from ._relay import Relay
+from ._webrepl_server import WebreplServer
 
 
 class VirtualBoard:
@@ -23,6 +25,10 @@ class VirtualBoard:
     board's ``os.statvfs`` report a filesystem of that many bytes (the files in ``root``
     count as used), to see what tools do on a small or full board.
 
+    ``webrepl="127.0.0.1:PORT"`` (port 0: any free one) also serves WebREPL there, as
+    ``webrepl.start()`` does on a board, with ``password`` (1 to 9 characters) and
+    ``webrepl_latency`` seconds of added round-trip time; ``webrepl_url`` says where.
+
     Use as a context manager, or call :meth:`start` and :meth:`close`.
     """
 
@@ -31,7 +37,8 @@ class VirtualBoard:
         root: str | os.PathLike | None = None,
         bps: int = 0,
         webrepl: str | None = None,
-        password: str | None = None,
+        password: str | Secret | None = None,
+        webrepl_latency: float = 0.0,
         fs_size: int | None = None,
     ) -> None:
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
@@ -39,7 +46,11 @@ class VirtualBoard:
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = str(self._state / "ttyVB0")
         self.webrepl = webrepl
-        self._password = password
+        self._webrepl_server = (
+            WebreplServer(webrepl, Secret.wrap(password), self.port, self.root, webrepl_latency)
+            if webrepl
+            else None
+        )
         self._bps = bps
         self._fs_size = fs_size
         self._relay: Relay | None = None
@@ -77,6 +88,11 @@ class VirtualBoard:
     def plugged(self) -> bool:
         return self._relay is not None
 
+    @property
+    def webrepl_url(self) -> str | None:
+        """``ws://host:port`` of the WebREPL endpoint, or None without one."""
+        return self._webrepl_server.url if self._webrepl_server else None
+
     # -- the link ------------------------------------------------------------------------
 
     @property
@@ -105,6 +121,8 @@ class VirtualBoard:
         """
         if self._relay is not None:
             self._relay.power_cycle()
+            if self._webrepl_server:
+                self._webrepl_server.drop_client()  # the reboot takes WiFi down too
 
     def freeze(self) -> None:
         """The board stops answering while its port stays (firmware stuck in a C call, a
@@ -131,11 +149,15 @@ class VirtualBoard:
             link.unlink()
         link.symlink_to(os.ttyname(slave))
         self._relay = Relay(master, self._spawn, self._bps)
+        if self._webrepl_server:
+            self._webrepl_server.start()
 
     def _unplug(self) -> None:
         relay, self._relay = self._relay, None
         if relay is None:
             return
+        if self._webrepl_server:
+            self._webrepl_server.stop()
         Path(self.port).unlink(missing_ok=True)
         relay.stop()
         os.close(self._host_fd)

@@ -7,5 +7,6 @@ top of it. ``open_transport`` picks the implementation from the port string.
 from ._base import Transport
 from ._open import open_transport
 from ._serial import SerialTransport
+from ._webrepl import WebreplTransport
 
-__all__ = ["SerialTransport", "Transport", "open_transport"]
+__all__ = ["SerialTransport", "Transport", "WebreplTransport", "open_transport"]

@@ -18,6 +18,12 @@ class Transport(abc.ABC):
     #: Whether any byte written reaches the board's stdin unchanged (sync streams raw file
     #: data when it does, and falls back to base64 commands when it does not).
     binary_safe: bool = True
+    #: True when the link itself paces the sender (TCP): long code needs neither raw-paste
+    #: flow control nor pauses.
+    flow_controlled: bool = False
+    #: False when a soft reset drops the link (a board closes its WebREPL socket), so
+    #: connecting must not soft-reset.
+    survives_soft_reset: bool = True
 
     @abc.abstractmethod
     def read(self, timeout: float | None) -> bytes: ...

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from ..exceptions import FeatureUnavailableError
+from .._secret import Secret
 from ._base import Transport
 from ._ports import find_usb_port
 from ._serial import SerialTransport
+from ._webrepl import WebreplTransport
 
 
-def open_transport(port: str, *, baudrate: int = 115200, password: str | None = None) -> Transport:
-    """Open ``port``: a serial path or ``COMn``, or ``usb:VID:PID[:SERIAL]``."""
+def open_transport(
+    port: str, *, baudrate: int = 115200, password: str | Secret | None = None
+) -> Transport:
+    """Open ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``, or
+    ``ws://host[:port]`` (WebREPL, logging in with ``password``)."""
     if port.startswith(("ws://", "wss://")):
-        raise FeatureUnavailableError("WebREPL (ws://) is not available in this build")
+        return WebreplTransport(port, password)
     if port.lower().startswith("usb:"):
         port = find_usb_port(port)
     return SerialTransport(port, baudrate)

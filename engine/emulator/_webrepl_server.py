@@ -1,0 +1,248 @@
+"""The virtual board's WebREPL endpoint: what ``webrepl.start()`` serves on a board.
+
+One client at a time: a second connection is closed before the handshake, as a board does.
+The session asks ``Password: ``, compares at most 10 typed characters with the password,
+answers ``WebREPL connected`` or ``Access denied`` (and closes). Then text frames are the
+REPL, bridged to the board by opening its own serial port like any client and relaying both
+ways, and binary frames are the file channel (``_webrepl_files``).
+
+``latency`` adds that many seconds of round-trip time, half each way, as WiFi would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from pathlib import Path
+
+from .._secret import Secret
+from ..exceptions import BelayException, ConnectionLost, FeatureUnavailableError
+from ..transport import SerialTransport
+from ..transport import _webrepl_protocol as wire
+from ._delay import DelayLine
+from ._webrepl_files import FileChannel
+from ._websocket import (
+    BINARY,
+    CLOSE,
+    TEXT,
+    FrameReader,
+    WebsocketError,
+    encode_frame,
+    server_handshake,
+)
+
+_TYPED_MAX = 10  # a board keeps this many typed password characters
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` (port 0: any free port) -> (host, port), with a one-line error."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise FeatureUnavailableError(f"WebREPL address must be HOST:PORT, got {address!r}")
+    return host, int(port)
+
+
+def check_password(password: Secret | None) -> Secret:
+    """A board's WebREPL needs a password of 1 to 9 characters (``_webrepl.password``)."""
+    if password is None or not 0 < len(password) <= wire.MAX_PASSWORD:
+        raise FeatureUnavailableError(
+            f"a WebREPL password has 1 to {wire.MAX_PASSWORD} characters, as on boards"
+            + (f" (this one has {len(password)})" if password is not None else "")
+        )
+    if any(c in password.reveal() for c in "\r\n"):
+        raise FeatureUnavailableError("a WebREPL password cannot contain a line end")
+    return password
+
+
+class WebreplServer:
+    """Serves WebREPL on ``host:port`` for the board whose serial port is ``board_port`` and
+    whose filesystem is ``root``. :meth:`start` and :meth:`stop` follow the board's power."""
+
+    def __init__(
+        self,
+        address: str,
+        password: Secret | None,
+        board_port: str,
+        root: Path,
+        latency: float = 0.0,
+    ) -> None:
+        self.host, self.port = parse_address(address)
+        self._password = check_password(password)
+        self.board_port = board_port
+        self.root = root
+        self.latency = latency
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._session: _Session | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<WebreplServer {self.url}>"
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self.host, self.port))
+        except OSError as e:
+            listener.close()
+            raise FeatureUnavailableError(f"cannot serve WebREPL on {self.url}: {e}") from None
+        listener.listen(1)
+        listener.settimeout(0.25)  # so the accept loop sees stop()
+        self.port = listener.getsockname()[1]  # a replug comes back on the same port
+        self._listener = listener
+        self._thread = threading.Thread(target=self._accept, name="webrepl-accept", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening and drop the client (the board lost power)."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
+        self._thread.join(5)
+        listener.close()
+        self.drop_client()
+
+    def drop_client(self) -> None:
+        """End the current session, as a board's reboot does."""
+        session = self._session
+        if session is not None:
+            session.end()
+
+    def _accept(self) -> None:
+        while (listener := self._listener) is not None:
+            try:
+                sock, _addr = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                if self._session is not None or self._listener is None:
+                    sock.close()  # a board rejects a concurrent connection outright
+                    continue
+                self._session = _Session(self, sock)
+            self._session.start()
+
+    def _ended(self, session: _Session) -> None:
+        with self._lock:
+            if self._session is session:
+                self._session = None
+
+    def _password_matches(self, typed: bytes) -> bool:
+        return typed == self._password.reveal().encode()
+
+
+class _Session:
+    """One client: handshake, login, then the bridge to the board and the file channel."""
+
+    def __init__(self, server: WebreplServer, sock: socket.socket) -> None:
+        self.server = server
+        self.sock = sock
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = sock.makefile("rb")
+        self.frames = FrameReader(self.reader)
+        half = server.latency / 2
+        self.outbound = DelayLine(half, "webrepl-out")
+        self.inbound = DelayLine(half, "webrepl-in")
+        self.files = FileChannel(server.root, lambda data: self.send(BINARY, data))
+        self.serial: SerialTransport | None = None
+        self._ended = threading.Event()
+        self._end_lock = threading.Lock()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="webrepl-session", daemon=True).start()
+
+    def send(self, opcode: int, payload: bytes) -> None:
+        for i in range(0, max(len(payload), 1), wire.MAX_FRAME):
+            frame = encode_frame(opcode, payload[i : i + wire.MAX_FRAME])
+            self.outbound.put(lambda frame=frame: self.sock.sendall(frame))
+
+    def _run(self) -> None:
+        try:
+            server_handshake(self.reader, self.sock)
+            self.send(TEXT, wire.PASSWORD_PROMPT)
+            first = self._login()
+            if first is None or not self._open_board():
+                return
+            threading.Thread(target=self._from_board, name="webrepl-board", daemon=True).start()
+            frame = first
+            while frame is not None:
+                opcode, payload = frame
+                if opcode == CLOSE:
+                    self.send(CLOSE, b"")
+                    return
+                self._to_board(opcode, payload)
+                frame = self.frames.read()
+        except (WebsocketError, OSError, ValueError):
+            pass  # a broken or vanished client: the session ends as on a board
+        finally:
+            self.end()
+            self.reader.close()
+
+    def _login(self) -> tuple[int, bytes] | None:
+        """Read the typed password; return what followed its line end in the same frame."""
+        typed = bytearray()
+        while (frame := self.frames.read()) is not None:
+            opcode, payload = frame
+            if opcode == CLOSE:
+                self.send(CLOSE, b"")
+                return None
+            if opcode not in (TEXT, BINARY):
+                continue  # pings and pongs: a board ignores them
+            for i, byte in enumerate(payload):
+                if byte in b"\r\n":
+                    if self.server._password_matches(bytes(typed)):
+                        self.send(TEXT, wire.CONNECTED)
+                        return opcode, payload[i + 1 :]
+                    self.send(TEXT, wire.DENIED)
+                    return None
+                if len(typed) < _TYPED_MAX:
+                    typed.append(byte)
+        return None
+
+    def _open_board(self) -> bool:
+        try:
+            self.serial = SerialTransport(self.server.board_port)
+        except BelayException as e:
+            self.send(TEXT, f"\r\nvirtual board: {e}\r\n".encode())
+            return False
+        return True
+
+    def _to_board(self, opcode: int, payload: bytes) -> None:
+        if opcode == TEXT:
+            self.inbound.put(lambda: self.serial.write(payload))
+        elif opcode == BINARY:
+            self.inbound.put(lambda: self.files.feed(payload))
+
+    def _from_board(self) -> None:
+        try:
+            while not self._ended.is_set():
+                data = self.serial.read(0.25)
+                if data:
+                    self.send(TEXT, data)
+        except ConnectionLost:
+            self.end()  # the board went away
+
+    def end(self) -> None:
+        """Close the session (idempotent, from any thread)."""
+        with self._end_lock:
+            if self._ended.is_set():
+                return
+            self._ended.set()
+        self.inbound.stop()
+        self.outbound.stop()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.files.close()
+        if self.serial is not None:
+            self.serial.close()
+        self.server._ended(self)

@@ -1,0 +1,270 @@
+"""WebREPL: a board's REPL and files over a websocket (``ws://host[:port]``), usually WiFi.
+
+Text frames carry the REPL, so the raw REPL protocol runs on top unchanged. Binary frames
+carry files (see ``_webrepl_protocol``). Round trips cost milliseconds on WiFi, so puts are
+pipelined: every request and its data go out before the first reply is awaited, and a whole
+batch of files costs one round trip.
+"""
+
+from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Callable, Iterable
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.sync.client import ClientConnection, connect
+
+from .._secret import Secret
+from ..exceptions import (
+    AuthenticationError,
+    ConnectionFailedError,
+    ConnectionLost,
+    DeviceTimeoutError,
+    FeatureUnavailableError,
+    InternalError,
+    PyboardException,
+)
+from . import _webrepl_protocol as wire
+from ._base import Transport
+
+# A board writes flash at tens of KB/s: reply deadlines grow with the bytes in flight.
+_SLOWEST_BYTES_PER_SECOND = 4096
+
+
+class WebreplTransport(Transport):
+    """A logged-in WebREPL session. ``read``/``write`` are the REPL; :meth:`put_files`,
+    :meth:`get_file` and :meth:`board_version` use the binary file channel.
+
+    The password is sent once, at login, and not kept.
+    """
+
+    flow_controlled = True  # TCP paces the sender: no raw-paste windows, no pauses
+    survives_soft_reset = False  # a board's soft reset closes its sockets
+
+    def __init__(
+        self, url: str, password: str | Secret | None = None, timeout: float = 10.0
+    ) -> None:
+        try:
+            host, port = wire.split_url(url)
+        except ValueError as e:
+            raise ConnectionFailedError(str(e)) from None
+        self.url = f"ws://{host}:{port}"
+        self.description = f"{self.url} (WebREPL)"
+        self.timeout = timeout
+        self._text = bytearray()  # REPL bytes received, not yet read
+        self._binary = bytearray()  # file-channel bytes received, not yet consumed
+        secret = Secret.wrap(password)
+        if secret is None or not len(secret):
+            raise AuthenticationError(
+                f"{self.url} needs the WebREPL password: pass password= or set BELAY_PASSWORD"
+            )
+        if "\r" in secret.reveal() or "\n" in secret.reveal():
+            raise AuthenticationError("a WebREPL password cannot contain a line end")
+        self._ws = self._open(host, port)
+        try:
+            self._login(secret)
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"<WebreplTransport {self.url}>"
+
+    # -- connecting ----------------------------------------------------------------------
+
+    def _open(self, host: str, port: int) -> ClientConnection:
+        try:
+            return connect(
+                f"ws://{host}:{port}/",
+                open_timeout=self.timeout,
+                ping_interval=None,  # boards ignore pings: never time out waiting for a pong
+                close_timeout=2,
+                compression=None,
+                proxy=None,  # a board on the LAN, never through an HTTP proxy
+                max_size=None,
+                max_queue=None,  # replies are small and asked for; never stall the socket
+            )
+        except InvalidHandshake:
+            # A board closes a second connection before the HTTP handshake.
+            raise ConnectionFailedError(
+                f"{self.url} closed the connection before the WebREPL handshake: another "
+                "client is probably connected (a board takes one at a time)"
+            ) from None
+        except TimeoutError:
+            raise ConnectionFailedError(
+                f"no answer from {self.url} within {self.timeout:g}s"
+            ) from None
+        except OSError as e:
+            raise ConnectionFailedError(
+                f"cannot reach {self.url}: {e.strerror or e} (is the board on the network, "
+                "with webrepl.start() in boot.py?)"
+            ) from None
+
+    def _login(self, password: Secret) -> None:
+        try:
+            self._read_text_until((wire.PASSWORD_PROMPT,), "the WebREPL password prompt")
+        except ConnectionLost:
+            said = self._text.decode(errors="replace").strip()
+            raise ConnectionFailedError(
+                f"{self.url} closed the connection before asking for the password"
+                + (f": {said}" if said else "")
+            ) from None
+        self._send(password.reveal().encode() + b"\r", text=True)
+        try:
+            marker = self._read_text_until(
+                (wire.CONNECTED, wire.DENIED), "the answer to the WebREPL password"
+            )
+        except ConnectionLost:
+            marker = wire.DENIED  # a board may close before its answer arrives
+        if marker == wire.DENIED:
+            hint = ""
+            if len(password) > wire.MAX_PASSWORD:
+                hint = f" (boards take at most {wire.MAX_PASSWORD} characters)"
+            raise AuthenticationError(f"{self.url} refused the WebREPL password{hint}")
+
+    def _read_text_until(self, markers: tuple[bytes, ...], what: str) -> bytes:
+        """Consume REPL text up to the first of ``markers``; return which one it was."""
+
+        if not self._pump(self.timeout, lambda: any(m in self._text for m in markers)):
+            raise DeviceTimeoutError(
+                f"timed out after {self.timeout:g}s waiting for {what} from {self.url}"
+            )
+        i, marker = min((i, m) for m in markers if (i := self._text.find(m)) >= 0)
+        del self._text[: i + len(marker)]
+        return marker
+
+    # -- frames --------------------------------------------------------------------------
+
+    def _pump(self, timeout: float | None, done: Callable[[], bool]) -> bool:
+        """Receive frames, REPL text and file bytes apart, until ``done()`` or ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not done():
+            left = None if deadline is None else deadline - time.monotonic()
+            try:
+                message = self._ws.recv(left)
+            except TimeoutError:
+                return False
+            except UnicodeDecodeError as e:
+                # A text frame that is not UTF-8 (a print cut mid-character, raw bytes):
+                # the REPL is bytes, so take them as they are.
+                self._text += e.object
+                continue
+            except (ConnectionClosed, OSError):
+                raise ConnectionLost(f"lost {self.url}: the board closed the connection") from None
+            if isinstance(message, str):
+                self._text += message.encode()
+            else:
+                self._binary += message
+        return True
+
+    def _send(self, data: bytes, text: bool) -> None:
+        try:
+            for i in range(0, len(data), wire.MAX_FRAME):
+                self._ws.send(data[i : i + wire.MAX_FRAME], text=text)
+        except (ConnectionClosed, OSError):
+            raise ConnectionLost(f"lost {self.url}: the board closed the connection") from None
+
+    # -- the REPL ------------------------------------------------------------------------
+
+    def read(self, timeout: float | None) -> bytes:
+        self._pump(timeout, lambda: bool(self._text))
+        data = bytes(self._text)
+        self._text.clear()
+        return data
+
+    def write(self, data: bytes) -> None:
+        self._send(data, text=True)
+
+    @property
+    def in_waiting(self) -> int:
+        self._pump(0, lambda: False)
+        return len(self._text)
+
+    def close(self) -> None:
+        self._ws.close()
+
+    # -- files ---------------------------------------------------------------------------
+
+    def put_file(self, name: str, data: bytes) -> None:
+        """Write ``data`` to the board's file ``name`` (an absolute board path)."""
+        self.put_files([(name, data)])
+
+    def put_files(self, files: Iterable[tuple[str, bytes]]) -> None:
+        """Write several files in one round trip: all requests and data first, then all
+        replies. The folders must exist (a board drops the connection otherwise)."""
+        batch = [(self._name(name), name, bytes(data)) for name, data in files]
+        for raw, _name, data in batch:
+            self._send(wire.request(wire.PUT_FILE, raw, len(data)), text=False)
+            self._send(data, text=False)
+        timeout = self.timeout + sum(len(d) for _, _, d in batch) / _SLOWEST_BYTES_PER_SECOND
+        deadline = time.monotonic() + timeout
+        failed: list[tuple[str, int]] = []
+        try:
+            for _raw, name, _data in batch:
+                status = self._reply(f"the reply to putting {name}", deadline)
+                if status == 0:
+                    status = self._reply(f"the end of putting {name}", deadline)
+                if status:
+                    failed.append((name, status))
+        except ConnectionLost:
+            raise ConnectionLost(
+                f"lost {self.url} while writing files (a board drops WebREPL when it cannot "
+                "open a file: does the folder exist?)"
+            ) from None
+        if failed:
+            name, status = failed[0]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise PyboardException(f"{_os_error(status)}: cannot write {name}{more}")
+
+    def get_file(self, name: str) -> bytes:
+        """The content of the board's file ``name``. The protocol sends 256 bytes per round
+        trip; reading through the REPL is quicker for large files on a slow network."""
+        deadline = time.monotonic() + self.timeout
+        self._send(wire.request(wire.GET_FILE, self._name(name)), text=False)
+        status = self._reply(f"the reply to getting {name}", deadline)
+        if status:
+            raise PyboardException(f"{_os_error(status)}: cannot read {name}")
+        out = bytearray()
+        while True:
+            self._send(b"\0", text=False)
+            deadline = time.monotonic() + self.timeout
+            size = int.from_bytes(self._take(2, f"a chunk of {name}", deadline), "little")
+            if not size:
+                break
+            out += self._take(size, f"a chunk of {name}", deadline)
+        status = self._reply(f"the end of getting {name}", deadline)
+        if status:
+            raise PyboardException(f"{_os_error(status)}: cannot read {name}")
+        return bytes(out)
+
+    def board_version(self) -> tuple[int, int, int]:
+        """The board's MicroPython version, as its WebREPL reports it."""
+        self._send(wire.request(wire.GET_VER), text=False)
+        major, minor, micro = self._take(3, "the version", time.monotonic() + self.timeout)
+        return major, minor, micro
+
+    def _name(self, name: str) -> bytes:
+        try:
+            return wire.encode_name(name)
+        except ValueError as e:
+            raise FeatureUnavailableError(str(e)) from None
+
+    def _take(self, n: int, what: str, deadline: float) -> bytes:
+        if not self._pump(deadline - time.monotonic(), lambda: len(self._binary) >= n):
+            raise DeviceTimeoutError(f"timed out waiting for {what} from {self.url}")
+        data = bytes(self._binary[:n])
+        del self._binary[:n]
+        return data
+
+    def _reply(self, what: str, deadline: float) -> int:
+        data = self._take(wire.REPLY_SIZE, what, deadline)
+        try:
+            return wire.parse_reply(data)
+        except ValueError as e:
+            raise InternalError(f"{self.url} broke the WebREPL file protocol: {e}") from None
+
+
+def _os_error(code: int) -> str:
+    name = errno.errorcode.get(code, str(code))
+    return f"OSError: [Errno {code}] {name}"
