@@ -46,11 +46,15 @@ class VirtualBoard:
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = str(self._state / "ttyVB0")
         self.webrepl = webrepl
-        self._webrepl_server = (
-            WebreplServer(webrepl, Secret.wrap(password), self.port, self.root, webrepl_latency)
-            if webrepl
-            else None
-        )
+        self._webrepl_server: WebreplServer | None = None
+        if webrepl:
+            try:
+                self._webrepl_server = WebreplServer(
+                    webrepl, Secret.wrap(password), self.port, self.root, webrepl_latency
+                )
+            except BaseException:
+                shutil.rmtree(self._state, ignore_errors=True)
+                raise
         self._bps = bps
         self._fs_size = fs_size
         self._relay: Relay | None = None
@@ -136,6 +140,8 @@ class VirtualBoard:
             self._relay.interp.resume()
 
     def _plug(self) -> None:
+        if self._webrepl_server:
+            self._webrepl_server.start()  # first: a taken address fails before anything runs
         master, slave = os.openpty()
         tty.setraw(slave)
         tty.setraw(master)
@@ -149,8 +155,6 @@ class VirtualBoard:
             link.unlink()
         link.symlink_to(os.ttyname(slave))
         self._relay = Relay(master, self._spawn, self._bps)
-        if self._webrepl_server:
-            self._webrepl_server.start()
 
     def _unplug(self) -> None:
         relay, self._relay = self._relay, None

@@ -128,8 +128,12 @@ class WebreplServer:
                 if self._session is not None or self._listener is None:
                     sock.close()  # a board rejects a concurrent connection outright
                     continue
-                self._session = _Session(self, sock)
-            self._session.start()
+                try:
+                    session = self._session = _Session(self, sock)
+                except OSError:  # the client already left
+                    sock.close()
+                    continue
+            session.start()
 
     def _ended(self, session: _Session) -> None:
         with self._lock:
@@ -154,7 +158,14 @@ class _Session:
         self.inbound = DelayLine(half, "webrepl-in")
         self.files = FileChannel(server.root, lambda data: self.send(BINARY, data))
         self.serial: SerialTransport | None = None
-        self._ended = threading.Event()
+        # The board thread owns the serial port and closes it itself once the session's
+        # other threads are done with it: a port closed under a reader's feet frees a file
+        # descriptor number that a new connection may get.
+        self._board_thread = threading.Thread(
+            target=self._from_board, name="webrepl-board", daemon=True
+        )
+        self._ended = threading.Event()  # end() has begun
+        self._quiet = threading.Event()  # end() has stopped everything else
         self._end_lock = threading.Lock()
 
     def start(self) -> None:
@@ -170,9 +181,8 @@ class _Session:
             server_handshake(self.reader, self.sock)
             self.send(TEXT, wire.PASSWORD_PROMPT)
             first = self._login()
-            if first is None or not self._open_board():
+            if first is None:
                 return
-            threading.Thread(target=self._from_board, name="webrepl-board", daemon=True).start()
             frame = first
             while frame is not None:
                 opcode, payload = frame
@@ -200,7 +210,10 @@ class _Session:
             for i, byte in enumerate(payload):
                 if byte in b"\r\n":
                     if self.server._password_matches(bytes(typed)):
-                        self.send(TEXT, wire.CONNECTED)
+                        if not self._open_board():
+                            return None
+                        self.send(TEXT, wire.CONNECTED)  # before any of the board's output
+                        self._board_thread.start()
                         return opcode, payload[i + 1 :]
                     self.send(TEXT, wire.DENIED)
                     return None
@@ -224,12 +237,14 @@ class _Session:
 
     def _from_board(self) -> None:
         try:
-            while not self._ended.is_set():
+            while not self._quiet.is_set():
                 data = self.serial.read(0.25)
                 if data:
                     self.send(TEXT, data)
         except ConnectionLost:
             self.end()  # the board went away
+        finally:
+            self.serial.close()
 
     def end(self) -> None:
         """Close the session (idempotent, from any thread)."""
@@ -243,6 +258,10 @@ class _Session:
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self.files.close()
-        if self.serial is not None:
-            self.serial.close()
+        self._quiet.set()
+        if self._board_thread.ident is None:
+            if self.serial is not None:
+                self.serial.close()  # opened, but the login never finished
+        elif threading.current_thread() is not self._board_thread:
+            self._board_thread.join(5)  # the port is free before the next client comes
         self.server._ended(self)

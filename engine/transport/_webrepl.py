@@ -9,11 +9,11 @@ batch of files costs one round trip.
 from __future__ import annotations
 
 import errno
+import socket
 import time
 from collections.abc import Callable, Iterable
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.sync.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake
 
 from .._secret import Secret
 from ..exceptions import (
@@ -27,6 +27,7 @@ from ..exceptions import (
 )
 from . import _webrepl_protocol as wire
 from ._base import Transport
+from ._websocket_client import WebsocketClient, WebsocketClosed
 
 # A board writes flash at tens of KB/s: reply deadlines grow with the bytes in flight.
 _SLOWEST_BYTES_PER_SECOND = 4096
@@ -73,24 +74,12 @@ class WebreplTransport(Transport):
 
     # -- connecting ----------------------------------------------------------------------
 
-    def _open(self, host: str, port: int) -> ClientConnection:
+    def _open(self, host: str, port: int) -> WebsocketClient:
         try:
-            return connect(
-                f"ws://{host}:{port}/",
-                open_timeout=self.timeout,
-                ping_interval=None,  # boards ignore pings: never time out waiting for a pong
-                close_timeout=2,
-                compression=None,
-                proxy=None,  # a board on the LAN, never through an HTTP proxy
-                max_size=None,
-                max_queue=None,  # replies are small and asked for; never stall the socket
-            )
-        except InvalidHandshake:
-            # A board closes a second connection before the HTTP handshake.
-            raise ConnectionFailedError(
-                f"{self.url} closed the connection before the WebREPL handshake: another "
-                "client is probably connected (a board takes one at a time)"
-            ) from None
+            # Our own socket: no HTTP proxy from the environment, and no Nagle delay.
+            sock = socket.create_connection((host, port), timeout=self.timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(None)
         except TimeoutError:
             raise ConnectionFailedError(
                 f"no answer from {self.url} within {self.timeout:g}s"
@@ -99,6 +88,20 @@ class WebreplTransport(Transport):
             raise ConnectionFailedError(
                 f"cannot reach {self.url}: {e.strerror or e} (is the board on the network, "
                 "with webrepl.start() in boot.py?)"
+            ) from None
+        try:
+            return WebsocketClient(sock, f"ws://{host}:{port}/", self.timeout)
+        except (InvalidHandshake, WebsocketClosed):
+            sock.close()
+            # A board closes a second connection before the HTTP handshake.
+            raise ConnectionFailedError(
+                f"{self.url} closed the connection before the WebREPL handshake: another "
+                "client is probably connected (a board takes one at a time)"
+            ) from None
+        except TimeoutError:
+            sock.close()
+            raise ConnectionFailedError(
+                f"{self.url} did not finish the WebREPL handshake within {self.timeout:g}s"
             ) from None
 
     def _login(self, password: Secret) -> None:
@@ -116,6 +119,11 @@ class WebreplTransport(Transport):
                 (wire.CONNECTED, wire.DENIED), "the answer to the WebREPL password"
             )
         except ConnectionLost:
+            said = self._text.decode(errors="replace").strip()
+            if said:  # not a refusal: the board said why it hung up
+                raise ConnectionFailedError(
+                    f"{self.url} hung up after the password: {said}"
+                ) from None
             marker = wire.DENIED  # a board may close before its answer arrives
         if marker == wire.DENIED:
             hint = ""
@@ -140,29 +148,22 @@ class WebreplTransport(Transport):
         """Receive frames, REPL text and file bytes apart, until ``done()`` or ``timeout``."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not done():
-            left = None if deadline is None else deadline - time.monotonic()
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                message = self._ws.recv(left)
-            except TimeoutError:
-                return False
-            except UnicodeDecodeError as e:
-                # A text frame that is not UTF-8 (a print cut mid-character, raw bytes):
-                # the REPL is bytes, so take them as they are.
-                self._text += e.object
-                continue
-            except (ConnectionClosed, OSError):
+                frame = self._ws.recv(left)
+            except WebsocketClosed:
                 raise ConnectionLost(f"lost {self.url}: the board closed the connection") from None
-            if isinstance(message, str):
-                self._text += message.encode()
-            else:
-                self._binary += message
+            if frame is None:
+                return False
+            is_text, data = frame
+            (self._text if is_text else self._binary).extend(data)
         return True
 
     def _send(self, data: bytes, text: bool) -> None:
         try:
             for i in range(0, len(data), wire.MAX_FRAME):
                 self._ws.send(data[i : i + wire.MAX_FRAME], text=text)
-        except (ConnectionClosed, OSError):
+        except WebsocketClosed:
             raise ConnectionLost(f"lost {self.url}: the board closed the connection") from None
 
     # -- the REPL ------------------------------------------------------------------------

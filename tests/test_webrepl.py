@@ -1,0 +1,330 @@
+"""WebREPL end to end: the engine's client against the virtual board's WebREPL endpoint."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from belay_tui.cli import main
+from engine import (
+    AuthenticationError,
+    ConnectionFailedError,
+    ConnectionLost,
+    Device,
+    FeatureUnavailableError,
+    PyboardException,
+    VirtualBoard,
+)
+from engine.transport import WebreplTransport
+
+PASSWORD = "s3cret-pw"  # 9 characters: the most a board takes
+
+
+@pytest.fixture
+def wboard(tmp_path):
+    """A virtual board serving WebREPL on a free port of 127.0.0.1."""
+    with VirtualBoard(root=tmp_path / "flash", webrepl="127.0.0.1:0", password=PASSWORD) as vb:
+        yield vb
+
+
+@pytest.fixture
+def wdevice(wboard):
+    dev = Device(wboard.webrepl_url, password=PASSWORD)
+    yield dev
+    dev.close()
+
+
+def _eventually(attempt, what: str, timeout: float = 10.0):
+    """Retry ``attempt`` until it stops raising ConnectionFailedError: a board frees its
+    single WebREPL slot a moment after the previous client leaves."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return attempt()
+        except ConnectionFailedError as e:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} never succeeded: {e}") from None
+
+
+# -- login -------------------------------------------------------------------------------
+
+
+def test_tasks_threads_and_generators_over_webrepl(wdevice, wboard):
+    assert wdevice.transport.description == f"{wboard.webrepl_url} (WebREPL)"
+
+    @wdevice.task
+    def add(a, b=1):
+        return a + b
+
+    @wdevice.task
+    def count(n):
+        for i in range(n):
+            yield i * i
+
+    @wdevice.thread
+    def flag():
+        global done
+        done = 42
+
+    assert add(2, b=3) == 5
+    assert list(count(4)) == [0, 1, 4, 9]
+    flag()
+    deadline = time.monotonic() + 10
+    while wdevice("globals().get('done')") != 42:
+        assert time.monotonic() < deadline, "the board thread never ran"
+    with pytest.raises(PyboardException, match="ZeroDivisionError"):
+        wdevice("1/0")
+
+
+def test_password_from_environment(wboard, monkeypatch):
+    monkeypatch.setenv("BELAY_PASSWORD", PASSWORD)
+    with Device(wboard.webrepl_url) as device:
+        assert device("6*7") == 42
+
+
+def test_wrong_password_is_refused_without_showing_it(wboard):
+    with pytest.raises(AuthenticationError) as info:
+        Device(wboard.webrepl_url, password="wrong-one")
+    message = str(info.value)
+    assert message == f"{wboard.webrepl_url} refused the WebREPL password"
+    assert "wrong-one" not in repr(info.value)
+    # The refused client is gone: the right password gets in.
+    with _eventually(lambda: Device(wboard.webrepl_url, password=PASSWORD), "login") as d:
+        assert d("1+1") == 2
+
+
+def test_too_long_password_says_why(wboard):
+    with pytest.raises(AuthenticationError, match="at most 9 characters"):
+        WebreplTransport(wboard.webrepl_url, PASSWORD + "x")
+
+
+def test_missing_password(wboard, monkeypatch):
+    monkeypatch.delenv("BELAY_PASSWORD", raising=False)
+    with pytest.raises(AuthenticationError, match="needs the WebREPL password"):
+        Device(wboard.webrepl_url)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ws://:pw@127.0.0.1", "not the URL"),
+        ("ws://127.0.0.1:99999", "bad port"),
+        ("ws://127.0.0.1/other", "expected ws://host"),
+        ("wss://127.0.0.1", "boards do not speak TLS"),
+    ],
+)
+def test_bad_urls(url, message):
+    with pytest.raises(ConnectionFailedError, match=message) as info:
+        WebreplTransport(url, PASSWORD)
+    assert "pw@" not in str(info.value)
+
+
+def test_nothing_listening(wboard):
+    url = wboard.webrepl_url
+    wboard.unplug()
+    with pytest.raises(ConnectionFailedError, match="cannot reach"):
+        WebreplTransport(url, PASSWORD)
+
+
+def test_password_stays_out_of_reprs_and_state(wdevice, wboard):
+    transport = wdevice.transport
+    shown = [
+        repr(wdevice),
+        repr(transport),
+        transport.description,
+        repr(vars(wdevice)),
+        repr(vars(transport)),
+        repr(wboard),
+        repr(vars(wboard)),
+        repr(wboard._webrepl_server),
+        repr(vars(wboard._webrepl_server)),
+        f"{wdevice._password}",
+    ]
+    for text in shown:
+        assert PASSWORD not in text
+
+
+@pytest.mark.parametrize("password", ["1234567890", "", None, "a\rb"])
+def test_board_password_rules(tmp_path, password):
+    with pytest.raises(FeatureUnavailableError, match="WebREPL password"):
+        VirtualBoard(root=tmp_path, webrepl="127.0.0.1:0", password=password)
+
+
+def test_bad_board_address(tmp_path):
+    with pytest.raises(FeatureUnavailableError, match="HOST:PORT"):
+        VirtualBoard(root=tmp_path, webrepl="8266", password=PASSWORD)
+
+
+# -- one client at a time ----------------------------------------------------------------
+
+
+def test_second_client_is_refused(wdevice, wboard):
+    with pytest.raises(ConnectionFailedError, match="another client"):
+        WebreplTransport(wboard.webrepl_url, PASSWORD)
+    assert wdevice("1+2") == 3  # the first client is undisturbed
+    wdevice.close()
+    second = _eventually(lambda: WebreplTransport(wboard.webrepl_url, PASSWORD), "reconnect")
+    second.close()
+
+
+def test_serial_port_in_use_is_reported(wboard):
+    with Device(wboard.port):  # the board's serial port, held by a serial client
+        with pytest.raises(ConnectionFailedError, match="virtual board: .*ttyVB0"):
+            WebreplTransport(wboard.webrepl_url, PASSWORD)
+
+
+# -- the REPL over text frames -----------------------------------------------------------
+
+
+def test_long_code_goes_plain_and_whole(wdevice):
+    body = "\n".join(f"    v{i} = {i}" for i in range(1500))
+    code = f"def big():\n{body}\n    return v1499\n"
+    assert len(code) > 3 * 4096  # several frames
+    wdevice(code)
+    assert wdevice("big()") == 1499
+    assert wdevice._repl.raw_paste is None  # TCP paces itself: no raw-paste handshake
+
+
+def test_output_split_inside_a_character(wdevice):
+    out = io.StringIO()
+    text = "a" + "é" * 5000  # 10001 bytes: frame boundaries fall inside characters
+    wdevice(f"print({text!r})", stream_out=out)
+    assert out.getvalue() == text + "\n"
+
+
+def test_interrupt_over_webrepl(wboard):
+    started = threading.Event()
+
+    def output(text: str) -> None:
+        if "spinning" in text:
+            started.set()
+
+    device = Device(wboard.webrepl_url, password=PASSWORD, output=output)
+
+    @device.task
+    def spin():
+        print("spinning")
+        while True:
+            pass
+
+    def interrupt_when_started():
+        started.wait(30)
+        device.interrupt()
+
+    threading.Thread(target=interrupt_when_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        spin()
+    assert device("1+1") == 2
+    device.close()
+
+
+# -- files over the binary channel ----------------------------------------------------------
+
+
+def test_put_and_get_files(wdevice, wboard):
+    wdevice("import os; os.mkdir('/lib')")
+    blob = bytes(range(256)) * 41 + b"tail"  # not a multiple of a chunk
+    files = [
+        ("/main.py", b"print('hi')\n"),
+        ("/lib/blob.bin", blob),
+        ("/empty.txt", b""),
+        ("relative.txt", b"cwd is /"),
+    ]
+    wdevice.transport.put_files(files)
+    assert (wboard.root / "main.py").read_bytes() == b"print('hi')\n"
+    assert (wboard.root / "lib" / "blob.bin").read_bytes() == blob
+    assert (wboard.root / "empty.txt").read_bytes() == b""
+    assert (wboard.root / "relative.txt").read_bytes() == b"cwd is /"
+    assert wdevice.transport.get_file("/lib/blob.bin") == blob
+    assert wdevice.transport.get_file("/empty.txt") == b""
+    wdevice.transport.put_file("/main.py", b"x = 1\n")  # overwrite
+    assert wdevice("exec(open('/main.py').read()); x") == 1
+    assert wdevice.transport.board_version()[:2] == wdevice.implementation.version[:2]
+
+
+def test_file_errors(wdevice, wboard):
+    transport = wdevice.transport
+    with pytest.raises(PyboardException, match=r"ENOENT.*cannot read /nope.py"):
+        transport.get_file("/nope.py")
+    with pytest.raises(PyboardException, match=r"ENOENT: cannot write /no/dir.py \(and 1 more"):
+        transport.put_files([("/no/dir.py", b"1"), ("/ok.py", b"2"), ("/no/x.py", b"3")])
+    assert (wboard.root / "ok.py").read_bytes() == b"2"  # the batch went on around them
+    with pytest.raises(FeatureUnavailableError, match="at most|1 to 63 bytes"):
+        transport.put_file("/" + "x" * 63, b"")
+    assert wdevice("1+1") == 2  # the session survived all of it
+
+
+def test_paths_stay_inside_the_board(wdevice, wboard):
+    wdevice.transport.put_file("/../../escape.txt", b"kept in")
+    assert (wboard.root / "escape.txt").read_bytes() == b"kept in"
+    outside = wboard.root.parent / "outside"
+    outside.mkdir()
+    (wboard.root / "link").symlink_to(outside)
+    with pytest.raises(PyboardException, match="EACCES"):
+        wdevice.transport.put_file("/link/x.txt", b"no")
+    assert not (outside / "x.txt").exists()
+
+
+# -- losing the link -----------------------------------------------------------------------
+
+
+def test_dropped_connection(wdevice, wboard):
+    assert wdevice("1+1") == 2
+    wboard.power_cut()  # the board reboots: its WebREPL client is dropped
+    with pytest.raises(ConnectionLost, match="closed the connection"):
+        wdevice("1+1")
+    with _eventually(lambda: Device(wboard.webrepl_url, password=PASSWORD), "reconnect") as d:
+        assert d("2+2") == 4
+
+
+def test_unplug_and_replug_keep_the_address(wdevice, wboard):
+    url = wboard.webrepl_url
+    wboard.unplug()
+    with pytest.raises(ConnectionLost):
+        wdevice("1")
+    wboard.replug()
+    assert wboard.webrepl_url == url
+    with Device(url, password=PASSWORD) as device:
+        assert device("3*3") == 9
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_emulator_command_serves_webrepl(tmp_path):
+    env = {**os.environ, "BELAY_PASSWORD": PASSWORD}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "belay_tui.cli", "emulator", "--root", str(tmp_path)]
+        + ["--webrepl", "127.0.0.1:0", "--latency", "5"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        proc.stdout.readline()  # the serial port
+        url = proc.stdout.readline().strip()
+        assert url.startswith("ws://127.0.0.1:")
+        done = subprocess.run(
+            [sys.executable, "-m", "belay_tui.cli", "exec", url, "open('f','w').write('ok')"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "f").read_text() == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_emulator_command_password_rule(capsys):
+    assert main(["emulator", "--webrepl", "127.0.0.1:0", "--password", "1234567890"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: a WebREPL password has 1 to 9 characters, as on boards (this one has 10)"
