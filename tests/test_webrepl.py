@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -328,3 +329,13 @@ def test_emulator_command_password_rule(capsys):
     assert main(["emulator", "--webrepl", "127.0.0.1:0", "--password", "1234567890"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "error: a WebREPL password has 1 to 9 characters, as on boards (this one has 10)"
+
+
+def test_bench_webrepl_json(capsys):
+    assert main(["bench", "--webrepl", "2", "--seconds", "0.2", "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    figures = result["webrepl"]
+    assert figures["latency_ms"] == 2
+    assert figures["calls_per_s"] > 0
+    assert figures["put_bytes"] > 250_000
+    assert figures["ratio_to_latency_limit"] > 0

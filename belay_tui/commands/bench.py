@@ -19,6 +19,7 @@ from engine.bench import (
     measure_sync,
     measure_update,
     measure_watch,
+    measure_webrepl,
 )
 
 # Each suite: (target, args) -> figures.
@@ -27,11 +28,22 @@ SUITES = {
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
     "watch": lambda target, args: measure_watch(target),
+    "webrepl": lambda target, args: measure_webrepl(target),
 }
 # Link rates measured when no port and no --bps are given, per suite: calls and the link
 # unlimited and on a 115200-baud UART; sync on a 460800-baud one (46080 B/s) and the watch
 # unlimited, where their targets are set.
-DEFAULT_RATES = {"calls": [0, 11520], "link": [0, 11520], "sync": [46080], "watch": [0]}
+DEFAULT_RATES = {
+    "calls": [0, 11520],
+    "link": [0, 11520],
+    "sync": [46080],
+    "watch": [0],
+    "webrepl": [],  # with --webrepl only
+}
+# With --webrepl: these suites, on virtual boards reached over WebREPL with these round-trip
+# times (ms): loopback, and typical WiFi.
+WEBREPL_SUITES = ["calls", "sync", "webrepl"]
+DEFAULT_LATENCIES = [0.0, 20.0]
 SYNC_TIMES = ("full_s", "noop_s", "one_changed_s")
 # Suites that need no board, measured once per run: args -> figures.
 HOST_SUITES = {
@@ -62,6 +74,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also measure mpremote's `fs cp -r` sync on the same kind of board",
     )
+    p.add_argument(
+        "--webrepl",
+        nargs="*",
+        type=float,
+        metavar="MS",
+        help="measure over WebREPL instead, on virtual boards with these round-trip times in "
+        f"ms (default: {' and '.join(f'{ms:g}' for ms in DEFAULT_LATENCIES)}; suites: "
+        f"{', '.join(WEBREPL_SUITES)})",
+    )
     p.set_defaults(handler=run)
 
 
@@ -72,10 +93,16 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    chosen = args.suite or [*SUITES, *HOST_SUITES]
+    webrepl = args.webrepl is not None
+    chosen = args.suite or (WEBREPL_SUITES if webrepl else [*SUITES, *HOST_SUITES])
     suites = [name for name in chosen if name in SUITES]
     if not suites:
         plan = []
+    elif webrepl:
+        plan = [
+            (BenchTarget(bps=args.bps or 0, webrepl_latency=ms / 1000), suites)
+            for ms in args.webrepl or DEFAULT_LATENCIES
+        ]
     elif args.port:
         plan = [(BenchTarget(args.port, 0), suites)]
     elif args.bps is not None:
@@ -109,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _measure(target: BenchTarget, suites: list[str], args: argparse.Namespace) -> dict:
-    result: dict = {"port": target.port or "virtual", "link_bps": target.bps}
+    result: dict = {"port": target.name, "link_bps": target.bps}
     for name in suites:
         if name == "watch" and target.port is not None:
             continue  # it reads the board's files on the host: virtual boards only

@@ -11,6 +11,7 @@ from ._peers import measure_belay_calls, measure_belay_sync, measure_mpremote_sy
 from ._run import BenchTarget, run_suites
 from ._sync import build_corpus, measure_sync
 from ._watch import measure_watch
+from ._webrepl import measure_webrepl
 
 __all__ = [
     "BenchTarget",
@@ -23,5 +24,6 @@ __all__ = [
     "measure_sync",
     "measure_update",
     "measure_watch",
+    "measure_webrepl",
     "run_suites",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from ..device import Device
 from ._run import BenchTarget
 
 
@@ -14,7 +13,7 @@ def measure_calls(target: BenchTarget, seconds: float = 2.0) -> dict:
     Returns calls/s, mean round-trip time in ms, and the bytes each call puts on the wire
     (both directions), so the figure can be compared with the link's byte rate.
     """
-    with target.board() as (port, _vb), Device(port) as device:
+    with target.board() as (port, _vb), target.connect(port) as device:
 
         @device.task
         def bench_echo(x):

@@ -3,26 +3,68 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from ..device import Device
 from ..emulator import VirtualBoard
+
+BENCH_PASSWORD = "bench"  # the virtual board's WebREPL password in benches
 
 
 @dataclass
 class BenchTarget:
-    """Where to measure: a real port, or (``port=None``) a virtual board at ``bps``."""
+    """Where to measure: a real port, or (``port=None``) a virtual board at ``bps``; with
+    ``webrepl_latency`` (seconds of round trip) reached over its WebREPL endpoint instead
+    of its serial port."""
 
     port: str | None = None
     bps: int = 0
+    webrepl_latency: float | None = None
 
     @contextlib.contextmanager
     def board(self) -> Iterator[tuple[str, VirtualBoard | None]]:
         if self.port:
             yield self.port, None
             return
+        if self.webrepl_latency is not None:
+            with VirtualBoard(
+                bps=self.bps,
+                webrepl="127.0.0.1:0",
+                password=BENCH_PASSWORD,
+                webrepl_latency=self.webrepl_latency,
+            ) as vb:
+                yield vb.webrepl_url, vb
+            return
         with VirtualBoard(bps=self.bps) as vb:
             yield vb.port, vb
+
+    @property
+    def name(self) -> str:
+        if self.port:
+            return self.port
+        if self.webrepl_latency is not None:
+            return f"virtual WebREPL, {self.webrepl_latency * 1000:g} ms round trip"
+        return "virtual"
+
+    @property
+    def password(self) -> str | None:
+        """The virtual board's WebREPL password; None elsewhere (a real board's comes from
+        ``BELAY_PASSWORD``)."""
+        return BENCH_PASSWORD if self.port is None and self.webrepl_latency is not None else None
+
+    def connect(self, port: str, **options: Any) -> Device:
+        """A Device on ``port`` from :meth:`board`."""
+        return Device(port, password=self.password, **options)
+
+    def environment(self) -> dict[str, str]:
+        """The environment for a peer tool run against :meth:`board` (its password)."""
+        env = dict(os.environ)
+        if self.password:
+            env["BELAY_PASSWORD"] = self.password
+        return env
 
     @property
     def link_rate(self) -> int:
