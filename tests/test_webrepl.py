@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -42,12 +43,14 @@ def wdevice(wboard):
 
 
 def _eventually(attempt, what: str, timeout: float = 10.0):
-    """Retry ``attempt`` until it stops raising ConnectionFailedError: a board frees its
-    single WebREPL slot a moment after the previous client leaves."""
+    """Retry ``attempt`` while the board refuses the connection: a board frees its single
+    WebREPL slot a moment after the previous client leaves."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return attempt()
+        except AuthenticationError:
+            raise
         except ConnectionFailedError as e:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what} never succeeded: {e}") from None
@@ -149,6 +152,15 @@ def test_password_stays_out_of_reprs_and_state(wdevice, wboard):
     ]
     for text in shown:
         assert PASSWORD not in text
+
+
+def test_password_stays_out_of_debug_logs(wboard, caplog):
+    caplog.set_level(logging.DEBUG)  # every logger, websockets' included
+    with Device(wboard.webrepl_url, password=PASSWORD) as device:
+        device("1+1")
+    with pytest.raises(AuthenticationError):
+        _eventually(lambda: Device(wboard.webrepl_url, password="wrong"), "refusal")
+    assert PASSWORD not in caplog.text and "wrong" not in caplog.text
 
 
 @pytest.mark.parametrize("password", ["1234567890", "", None, "a\rb"])

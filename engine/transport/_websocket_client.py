@@ -10,6 +10,7 @@ thread (one hop less per round trip); writes may come from any thread (Ctrl-C du
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
 import socket
 import threading
@@ -20,6 +21,10 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
+
+# websockets logs every frame at DEBUG level, the login frame with the password included.
+# This logger is nobody's child and stays at WARNING: no logging setup can turn that on.
+_QUIET = logging.Logger("engine.webrepl.websocket", logging.WARNING)
 
 
 class WebsocketClosed(Exception):
@@ -32,7 +37,7 @@ class WebsocketClient:
 
     def __init__(self, sock: socket.socket, url: str, timeout: float) -> None:
         self._sock = sock
-        self._protocol = ClientProtocol(parse_uri(url), max_size=None)
+        self._protocol = ClientProtocol(parse_uri(url), max_size=None, logger=_QUIET)
         self._lock = threading.Lock()  # the protocol's state, between senders and the reader
         self._frames: deque[tuple[bool, bytes]] = deque()  # (is text, payload), in order
         self._last_text = True  # the type that a continuation frame continues
