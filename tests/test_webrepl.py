@@ -296,6 +296,15 @@ def test_dropped_connection(wdevice, wboard):
         assert d("2+2") == 4
 
 
+def test_soft_reset_drops_the_client_as_on_a_board(wdevice, wboard):
+    wdevice("kept = 1")
+    with pytest.raises(ConnectionLost):  # from the reset, or the call after it
+        wdevice.soft_reset()
+        wdevice("1")
+    with _eventually(lambda: Device(wboard.webrepl_url, password=PASSWORD), "reconnect") as d:
+        assert d("'kept' in globals()") is False  # the board did restart
+
+
 def test_unplug_and_replug_keep_the_address(wdevice, wboard):
     url = wboard.webrepl_url
     wboard.unplug()

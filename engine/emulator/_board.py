@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import tty
 from importlib import resources
 from pathlib import Path
@@ -125,8 +126,6 @@ class VirtualBoard:
         """
         if self._relay is not None:
             self._relay.power_cycle()
-            if self._webrepl_server:
-                self._webrepl_server.drop_client()  # the reboot takes WiFi down too
 
     def freeze(self) -> None:
         """The board stops answering while its port stays (firmware stuck in a C call, a
@@ -169,6 +168,11 @@ class VirtualBoard:
         self._host_fd = -1
 
     def _spawn(self) -> Interpreter:
+        if self._relay is not None and self._webrepl_server:
+            # Every restart after the first (soft or hard reset, power cut) closes the
+            # board's sockets, its WebREPL client's included. From the relay's thread, so
+            # without waiting for the session to wind down.
+            threading.Thread(target=self._webrepl_server.drop_client, daemon=True).start()
         return Interpreter.spawn(str(self._boot))
 
     def _write_boot(self) -> None:
