@@ -360,3 +360,9 @@ def test_bench_webrepl_json(capsys):
     assert figures["calls_per_s"] > 0
     assert figures["put_bytes"] > 250_000
     assert figures["ratio_to_latency_limit"] > 0
+
+
+def test_cli_wrong_password_is_one_line(wboard, capsys):
+    assert main(["exec", wboard.webrepl_url, "1", "--password", "wrong-pw"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {wboard.webrepl_url} refused the WebREPL password"
