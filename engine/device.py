@@ -48,6 +48,7 @@ from .transport import Transport, open_transport
 from .transport._ports import describe_ports, list_ports, locate_port, usb_identity
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
+SOFT_RESET_GRACE = 5.0  # seconds a board gets to close its WebREPL socket as it resets
 INTERRUPT_GRACE = 2.0  # seconds a board gets to stop after Ctrl-C
 
 if TYPE_CHECKING:
@@ -574,12 +575,27 @@ class Device:
         with self._lock:
             if self._repl is None:
                 raise ConnectionLost(self._down_message())
+            if not self._repl.transport.survives_soft_reset:
+                self._reset_and_reconnect()
+                return
             self._connecting = True
             try:
                 self._repl.soft_reset()
                 self._reinstall()
             finally:
                 self._connecting = False
+
+    def _reset_and_reconnect(self) -> None:
+        """A soft reset over WebREPL: the board closes its socket as it resets, so wait for
+        that, then connect again (its WebREPL restarts from boot.py) and restore."""
+        repl = self._repl
+        with contextlib.suppress(ConnectionLost):
+            repl.write(b"\x04")
+            deadline = time.monotonic() + SOFT_RESET_GRACE
+            while (left := deadline - time.monotonic()) > 0:
+                repl.fill(left)
+        self._drop("soft reset")
+        self.reconnect(self.attempts if self.attempts < 0 else max(self.attempts, 10))
 
     # -- link health (the Link supervisor calls these while no call runs) ---------------
 

@@ -296,13 +296,30 @@ def test_dropped_connection(wdevice, wboard):
         assert d("2+2") == 4
 
 
-def test_soft_reset_drops_the_client_as_on_a_board(wdevice, wboard):
-    wdevice("kept = 1")
-    with pytest.raises(ConnectionLost):  # from the reset, or the call after it
-        wdevice.soft_reset()
-        wdevice("1")
-    with _eventually(lambda: Device(wboard.webrepl_url, password=PASSWORD), "reconnect") as d:
-        assert d("'kept' in globals()") is False  # the board did restart
+def test_soft_reset_reconnects_as_the_board_hangs_up(wdevice, wboard):
+    @wdevice.task
+    def double(x):
+        return 2 * x
+
+    wdevice("kept = 1", record=False)
+    before = wdevice.connect_count
+    wdevice.soft_reset()  # the board drops WebREPL as it resets; the device comes back
+    assert wdevice.connect_count == before + 1
+    assert wdevice("'kept' in globals()") is False  # the board did restart
+    assert double(21) == 42  # and the history was replayed
+
+
+def test_dropped_connection_reconnects_with_attempts(wboard):
+    device = Device(wboard.webrepl_url, password=PASSWORD, attempts=10)
+
+    @device.task
+    def triple(x):
+        return 3 * x
+
+    wboard.power_cut()
+    assert triple(3) == 9  # the call found the link dead, reconnected, replayed, resent
+    assert device.connect_count == 2
+    device.close()
 
 
 def test_unplug_and_replug_keep_the_address(wdevice, wboard):
