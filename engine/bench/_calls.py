@@ -44,4 +44,7 @@ def measure_calls(target: BenchTarget, seconds: float = 2.0) -> dict:
         floor = target.bps / (sent + received)
         figures["link_limit_calls_per_s"] = round(floor, 1)
         figures["ratio_to_link_limit"] = round(calls / floor, 2)
+    if target.webrepl_latency:
+        # Over WebREPL the round-trip time is the limit: 1 / latency calls/s.
+        figures["ratio_to_latency_limit"] = round(calls * target.webrepl_latency, 2)
     return figures

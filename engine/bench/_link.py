@@ -80,7 +80,7 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
     detect, hung, restored, floor = [], [], [], []
     with (
         target.board() as (port, vb),
-        Device(port, attempts=-1, output=lambda text: None) as device,
+        target.connect(port, attempts=-1, output=lambda text: None) as device,
     ):
         _history(device)
         states = _States(device.events)

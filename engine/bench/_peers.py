@@ -21,8 +21,9 @@ from ..exceptions import FeatureUnavailableError
 from ._run import BenchTarget
 
 _BELAY_CALLS = """
-import json, sys, time, belay
-device = belay.Device(sys.argv[1])
+import json, os, sys, time, belay
+secret = os.environ.get("BELAY_PASSWORD")  # WebREPL
+device = belay.Device(sys.argv[1], **({"password": secret} if secret else {}))
 
 @device.task
 def bench_echo(x):
@@ -48,6 +49,7 @@ def measure_belay_calls(target: BenchTarget, python: str, seconds: float = 2.0) 
                 capture_output=True,
                 text=True,
                 timeout=120 + seconds,
+                env=target.environment(),
             )
         except OSError as e:
             raise FeatureUnavailableError(f"cannot run {python}: {e.strerror}") from None
@@ -58,8 +60,9 @@ def measure_belay_calls(target: BenchTarget, python: str, seconds: float = 2.0) 
 
 
 _BELAY_SYNC = """
-import json, sys, time, belay
-device = belay.Device(sys.argv[1])
+import json, os, sys, time, belay
+secret = os.environ.get("BELAY_PASSWORD")  # WebREPL
+device = belay.Device(sys.argv[1], **({"password": secret} if secret else {}))
 folder, changed = sys.argv[2], sys.argv[3]
 out = {}
 for label in ("full_s", "noop_s"):
@@ -84,7 +87,8 @@ def measure_belay_sync(target: BenchTarget, python: str) -> dict:
         corpus = build_corpus(Path(tmp, "corpus"))
         script = Path(tmp, "belay_sync.py")
         script.write_text(_BELAY_SYNC)
-        done = _run([python, str(script), port, str(corpus.folder), str(corpus.changed)], python)
+        command = [python, str(script), port, str(corpus.folder), str(corpus.changed)]
+        done = _run(command, python, env=target.environment())
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise FeatureUnavailableError(f"Belay sync bench failed in {python}: {last}")
@@ -97,6 +101,8 @@ def measure_mpremote_sync(target: BenchTarget) -> dict:
     from ._sync import build_corpus, edit
 
     _need_virtual(target, "mpremote")
+    if target.webrepl_latency is not None:
+        raise FeatureUnavailableError("mpremote has no WebREPL: its figures are serial only")
     if importlib.util.find_spec("mpremote") is None:
         raise FeatureUnavailableError("mpremote is not installed here: pip install mpremote")
     out = {}
@@ -123,8 +129,12 @@ def _need_virtual(target: BenchTarget, peer: str) -> None:
         )
 
 
-def _run(command: list[str], what: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def _run(
+    command: list[str], what: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=600, cwd=cwd, env=env
+        )
     except OSError as e:
         raise FeatureUnavailableError(f"cannot run {what}: {e.strerror}") from None

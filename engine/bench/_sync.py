@@ -67,7 +67,7 @@ def measure_sync(target: BenchTarget) -> dict:
     with (
         tempfile.TemporaryDirectory() as tmp,
         target.board() as (port, _vb),
-        Device(port) as device,
+        target.connect(port) as device,
     ):
         corpus = build_corpus(Path(tmp, "corpus"))
         sent0 = device._repl.bytes_out

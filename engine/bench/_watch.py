@@ -8,7 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-from ..device import Device
 from ..exceptions import FeatureUnavailableError
 from ..minify import minify
 from ..watch import Watcher
@@ -24,7 +23,7 @@ def measure_watch(target: BenchTarget, saves: int = 15) -> dict:
     with (
         tempfile.TemporaryDirectory() as tmp,
         target.board() as (port, board),
-        Device(port) as device,
+        target.connect(port) as device,
     ):
         folder = Path(tmp, "src")
         folder.mkdir()

@@ -1,17 +1,16 @@
-"""WebREPL figures over a simulated round-trip time: task calls, and files on the binary
-channel, each as a ratio to what the latency alone allows or to the one-at-a-time way."""
+"""WebREPL's binary file channel over a simulated round-trip time: a pipelined batch of puts
+against the same puts one request at a time, and a get against 256-byte REPL writes.
+(Calls/s and sync over WebREPL are the ``calls`` and ``sync`` suites on the same target.)"""
 
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Callable
 
 from ..device import Device
 from ..exceptions import InternalError
 from ..transport import WebreplTransport
-from ._calls import measure_calls
 from ._run import BenchTarget
+from ._sync import _timed
 
 FILES = 40
 FILE_BYTES = 6_000  # 40 files of 6 KB: about the 240 KB of library code a sync moves
@@ -19,18 +18,7 @@ BLOB_BYTES = 16_384  # plus one incompressible 16 KB file
 REPL_CHUNK = 256  # how peers write files over a REPL: bytes literals of 256 bytes per call
 
 
-def measure_webrepl(target: BenchTarget, seconds: float = 2.0) -> dict:
-    """Calls/s and file transfer times over WebREPL at ``target.webrepl_latency``."""
-    latency = target.webrepl_latency or 0.0
-    figures = {"latency_ms": round(latency * 1000, 1), **measure_calls(target, seconds)}
-    if latency:
-        # One call is one round trip: the latency alone allows 1 / latency calls/s.
-        figures["ratio_to_latency_limit"] = round(figures["calls_per_s"] * latency, 2)
-    figures.update(measure_webrepl_files(target))
-    return figures
-
-
-def measure_webrepl_files(target: BenchTarget) -> dict:
+def measure_webrepl(target: BenchTarget) -> dict:
     """Seconds to put 40 files and a 16 KB blob in one pipelined batch, the same files one
     request at a time, the blob as peers write it (256-byte REPL calls), and to get it."""
     rng = random.Random(0)
@@ -61,12 +49,6 @@ def measure_webrepl_files(target: BenchTarget) -> dict:
         "blob_get_s": round(get, 3),
         "blob_repl_chunks_s": round(repl, 3),
     }
-
-
-def _timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
 
 
 def _repl_write(device: Device, path: str, data: bytes) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 import tty
 from importlib import resources
 from pathlib import Path
@@ -170,9 +169,9 @@ class VirtualBoard:
     def _spawn(self) -> Interpreter:
         if self._relay is not None and self._webrepl_server:
             # Every restart after the first (soft or hard reset, power cut) closes the
-            # board's sockets, its WebREPL client's included. From the relay's thread, so
-            # without waiting for the session to wind down.
-            threading.Thread(target=self._webrepl_server.drop_client, daemon=True).start()
+            # board's sockets, its WebREPL client's included. Often from the relay's
+            # thread, so without waiting for the session to wind down.
+            self._webrepl_server.drop_client(wait=False)
         return Interpreter.spawn(str(self._boot))
 
     def _write_boot(self) -> None:

@@ -110,11 +110,17 @@ class WebreplServer:
         listener.close()
         self.drop_client()
 
-    def drop_client(self) -> None:
-        """End the current session, as a board's reboot does."""
+    def drop_client(self, wait: bool = True) -> None:
+        """End the current session, as a board's reboot does. ``wait=False``: end it from
+        another thread (the session is chosen now, so a client that connects meanwhile
+        stays)."""
         session = self._session
-        if session is not None:
+        if session is None:
+            return
+        if wait:
             session.end()
+        else:
+            threading.Thread(target=session.end, name="webrepl-drop", daemon=True).start()
 
     def _accept(self) -> None:
         while (listener := self._listener) is not None:

@@ -32,6 +32,7 @@ from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
 from ._board import ABORT, DEFLATED, STORED, writer_code
 from ._paths import parents
 from ._plan import SyncEntry, SyncPlan
+from ._webrepl import fits, send_webrepl, webrepl_of
 
 if TYPE_CHECKING:
     from .._repl import RawRepl
@@ -64,7 +65,7 @@ class SyncResult:
     bytes_written: int  # file bytes now on the board
     bytes_sent: int  # bytes the host sent, code included
     seconds: float
-    mode: str  # "raw", "text", or "none" when there was nothing to do
+    mode: str  # "raw", "text", "webrepl", or "none" when there was nothing to do
     compressed: bool
 
 
@@ -99,16 +100,28 @@ def apply_plan(
         device.events.publish(Synced(plan.dst, (), (), seconds))
         return SyncResult(plan, 0, 0, 0, seconds, "none", False)
     chunk = CHUNK if board.mem_free >= SMALL_BOARD else SMALL_CHUNK
-    if not use_raw:
-        chunk = min(chunk, TEXT_CHUNK)
-    files = [_encode(e, plan, chunk, use_deflate) for e in plan.writes]
-    report = _Reporter(device, progress, sum(_wire(f) for f in files))
     prepare = _prepare_call(plan)
-    if use_raw and files:
-        unix = device.implementation is not None and device.implementation.platform == "linux"
-        errors = _RawSender(device, report, cancel, unix).run(prepare, files)
+    direct = [e for e in plan.writes if fits(e)] if webrepl_of(device) else []
+    if direct:
+        # WebREPL's file channel; a name too long for it goes the text way.
+        mode, use_raw, use_deflate = "webrepl", False, False
+        files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
+        total = sum(len(plan.contents[e.path]) for e in direct) + sum(map(_wire, files))
+        report = _Reporter(device, progress, total)
+        errors = send_webrepl(device, plan, direct, prepare, report, cancel)
+        if files:
+            errors += _send_text(device, prepare, files, report, cancel)
     else:
-        errors = _send_text(device, prepare, files, report, cancel)
+        mode = "raw" if use_raw else "text"
+        if not use_raw:
+            chunk = min(chunk, TEXT_CHUNK)
+        files = [_encode(e, plan, chunk, use_deflate) for e in plan.writes]
+        report = _Reporter(device, progress, sum(_wire(f) for f in files))
+        if use_raw and files:
+            unix = device.implementation is not None and device.implementation.platform == "linux"
+            errors = _RawSender(device, report, cancel, unix).run(prepare, files)
+        else:
+            errors = _send_text(device, prepare, files, report, cancel)
     if errors:
         shown = "; ".join(f"{path}: {why}" for path, why in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -120,11 +133,11 @@ def apply_plan(
     device.events.publish(Synced(plan.dst, written, deleted, seconds))
     return SyncResult(
         plan,
-        len(files),
+        len(plan.writes),
         plan.bytes_to_write,
         sent,
         seconds,
-        ("raw" if use_raw else "text") if files else "none",
+        mode if plan.writes else "none",
         use_deflate,
     )
 

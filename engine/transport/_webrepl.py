@@ -8,10 +8,12 @@ batch of files costs one round trip.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from websockets.exceptions import InvalidHandshake
 
@@ -31,6 +33,14 @@ from ._websocket_client import WebsocketClient, WebsocketClosed
 
 # A board writes flash at tens of KB/s: reply deadlines grow with the bytes in flight.
 _SLOWEST_BYTES_PER_SECOND = 4096
+
+
+@dataclass(frozen=True)
+class PendingPuts:
+    """Puts sent whose replies are still to be read: their names, and by when."""
+
+    names: list[str]
+    deadline: float
 
 
 class WebreplTransport(Transport):
@@ -55,6 +65,7 @@ class WebreplTransport(Transport):
         self.timeout = timeout
         self._text = bytearray()  # REPL bytes received, not yet read
         self._binary = bytearray()  # file-channel bytes received, not yet consumed
+        self._owed: PendingPuts | None = None  # puts whose replies are still to be read
         secret = Secret.wrap(password)
         if secret is None or not len(secret):
             raise AuthenticationError(
@@ -194,18 +205,37 @@ class WebreplTransport(Transport):
     def put_files(self, files: Iterable[tuple[str, bytes]]) -> None:
         """Write several files in one round trip: all requests and data first, then all
         replies. The folders must exist (a board drops the connection otherwise)."""
+        failed = self.put_replies(self.send_puts(files))
+        if failed:
+            name, status = failed[0]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise PyboardException(f"{_os_error(status)}: cannot write {name}{more}")
+
+    def send_puts(self, files: Iterable[tuple[str, bytes]]) -> PendingPuts:
+        """The sending half of :meth:`put_files`. REPL traffic may follow before
+        :meth:`put_replies` (a board serves the requests first: its input is one stream)."""
         batch = [(self._name(name), name, bytes(data)) for name, data in files]
-        for raw, _name, data in batch:
-            self._send(wire.request(wire.PUT_FILE, raw, len(data)), text=False)
-            self._send(data, text=False)
-        timeout = self.timeout + sum(len(d) for _, _, d in batch) / _SLOWEST_BYTES_PER_SECOND
-        deadline = time.monotonic() + timeout
+        self._settle()
+        with self._whole():
+            for raw, _name, data in batch:
+                self._send(wire.request(wire.PUT_FILE, raw, len(data)), text=False)
+                self._send(data, text=False)
+        size = sum(len(data) for _, _, data in batch)
+        deadline = time.monotonic() + self.timeout + size / _SLOWEST_BYTES_PER_SECOND
+        self._owed = PendingPuts([name for _, name, _ in batch], deadline)
+        return self._owed
+
+    def put_replies(self, pending: PendingPuts) -> list[tuple[str, int]]:
+        """The replies to :meth:`send_puts`: the (name, errno) of each file not written."""
+        if pending is not self._owed:
+            return []  # already read
+        self._owed = None
         failed: list[tuple[str, int]] = []
         try:
-            for _raw, name, _data in batch:
-                status = self._reply(f"the reply to putting {name}", deadline)
+            for name in pending.names:
+                status = self._reply(f"the reply to putting {name}", pending.deadline)
                 if status == 0:
-                    status = self._reply(f"the end of putting {name}", deadline)
+                    status = self._reply(f"the end of putting {name}", pending.deadline)
                 if status:
                     failed.append((name, status))
         except ConnectionLost:
@@ -213,37 +243,58 @@ class WebreplTransport(Transport):
                 f"lost {self.url} while writing files (a board drops WebREPL when it cannot "
                 "open a file: does the folder exist?)"
             ) from None
-        if failed:
-            name, status = failed[0]
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            raise PyboardException(f"{_os_error(status)}: cannot write {name}{more}")
+        return failed
 
     def get_file(self, name: str) -> bytes:
         """The content of the board's file ``name``. The protocol sends 256 bytes per round
         trip; reading through the REPL is quicker for large files on a slow network."""
-        deadline = time.monotonic() + self.timeout
-        self._send(wire.request(wire.GET_FILE, self._name(name)), text=False)
-        status = self._reply(f"the reply to getting {name}", deadline)
-        if status:
-            raise PyboardException(f"{_os_error(status)}: cannot read {name}")
-        out = bytearray()
-        while True:
-            self._send(b"\0", text=False)
+        raw = self._name(name)
+        self._settle()
+        with self._whole():
             deadline = time.monotonic() + self.timeout
-            size = int.from_bytes(self._take(2, f"a chunk of {name}", deadline), "little")
-            if not size:
-                break
-            out += self._take(size, f"a chunk of {name}", deadline)
-        status = self._reply(f"the end of getting {name}", deadline)
+            self._send(wire.request(wire.GET_FILE, raw), text=False)
+            status = self._reply(f"the reply to getting {name}", deadline)
+            if status:
+                raise PyboardException(f"{_os_error(status)}: cannot read {name}")
+            out = bytearray()
+            while True:
+                self._send(b"\0", text=False)
+                deadline = time.monotonic() + self.timeout
+                size = int.from_bytes(self._take(2, f"a chunk of {name}", deadline), "little")
+                if not size:
+                    break
+                out += self._take(size, f"a chunk of {name}", deadline)
+            status = self._reply(f"the end of getting {name}", deadline)
         if status:
             raise PyboardException(f"{_os_error(status)}: cannot read {name}")
         return bytes(out)
 
     def board_version(self) -> tuple[int, int, int]:
         """The board's MicroPython version, as its WebREPL reports it."""
-        self._send(wire.request(wire.GET_VER), text=False)
-        major, minor, micro = self._take(3, "the version", time.monotonic() + self.timeout)
+        self._settle()
+        with self._whole():
+            self._send(wire.request(wire.GET_VER), text=False)
+            major, minor, micro = self._take(3, "the version", time.monotonic() + self.timeout)
         return major, minor, micro
+
+    def _settle(self) -> None:
+        """Read the replies still owed to earlier puts, so that the next request's replies
+        are not taken for theirs."""
+        if self._owed is not None:
+            self.put_replies(self._owed)
+
+    @contextlib.contextmanager
+    def _whole(self) -> Iterator[None]:
+        """A file exchange cut short (Ctrl-C, a timeout) leaves the board's file channel
+        mid-request, where no later request can be understood: close the connection then,
+        and let a reconnect start afresh."""
+        try:
+            yield
+        except PyboardException:
+            raise  # a refused request: the exchange finished
+        except BaseException:
+            self.close()
+            raise
 
     def _name(self, name: str) -> bytes:
         try:
