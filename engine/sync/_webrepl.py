@@ -3,9 +3,9 @@
 Over WiFi a round trip costs milliseconds, and the raw stream's flow control spends one per
 window. WebREPL has its own way to write files: a request and the data per file, which the
 transport pipelines, so a whole batch costs one round trip (TCP paces the bytes). Each file
-goes to its temporary name; then one command checks every temporary file's hash and renames
-it into place with the writer's own rename, as in the other modes. A cut connection leaves
-at worst ``.~belay`` files, which the next plan removes.
+goes to its temporary name; then one command renames each into place with the writer's own
+rename, as in the other modes. A cut connection leaves at worst ``.~belay`` files, which the
+next plan removes.
 
 The channel writes bytes as they come: no deflate (the board could not inflate them on the
 way), which costs nothing on a link whose limit is latency, not bytes.
@@ -21,44 +21,26 @@ from ..exceptions import SyncError
 from ..minify import minify
 from ..transport import WebreplTransport
 from ..transport._webrepl_protocol import HEADER_SIZE, MAX_NAME
-from ._board import HASH_HEX, TEMP_SUFFIX, writer_code
+from ._board import TEMP_SUFFIX, writer_code
 from ._plan import SyncEntry, SyncPlan
 
 if TYPE_CHECKING:
     from ..device import Device
     from ._transfer import _Reporter
 
-# _BSq(fs): for each (path, hash), check the temporary file's hash and rename it into place
-# (_BSn, from the writer); collect failures in _BSS['e'], which _BSb set up.
-_CHECK = """
+# _BSq(fs): rename each temporary file into place (_BSn, from the writer); collect failures
+# in _BSS['e'], which _BSb set up. No hash check: the board reads this command after the
+# files' bytes, in one ordered stream, so it runs only once every put has been written
+# whole (a put cut short ends the connection before it).
+_RENAME = """
 def _BSq(fs):
     import os
-    try:
-        import hashlib,binascii
-    except ImportError:
-        hashlib=None
-    b=bytearray(1024)
-    m=memoryview(b)
-    for p,x in fs:
+    for p in fs:
         t=p+'{temp}'
-        k=None
         try:
-            if hashlib and x:
-                h=hashlib.sha256()
-                with open(t,'rb') as f:
-                    while True:
-                        n=f.readinto(b)
-                        if not n:
-                            break
-                        h.update(m[:n])
-                if binascii.hexlify(h.digest()[:{half}]).decode()!=x:
-                    k='the data arrived damaged'
-            if not k:
-                _BSn(t,p)
+            _BSn(t,p)
         except Exception as e:
-            k=repr(e)
-        if k:
-            _BSS['e'].append((p,k))
+            _BSS['e'].append((p,repr(e)))
             try:
                 os.remove(t)
             except OSError:
@@ -88,23 +70,22 @@ def send_webrepl(
     report: _Reporter,
     cancel: threading.Event | None,
 ) -> list[tuple[str, str]]:
-    """Put ``entries`` under their temporary names and check and rename them, after the
+    """Put ``entries`` under their temporary names and rename them into place, after the
     removals and folders of ``prepare``; return the (path, reason) of each that failed.
 
-    One round trip when the files' folders exist: the puts, then one command that prepares,
-    checks and renames, its reply read with theirs. Otherwise the folders are made first.
+    One round trip when the files' folders exist: the puts, then one command that prepares
+    and renames, its reply read with theirs. Otherwise the folders are made first.
     """
     from ._transfer import _call, _session
 
     if cancel is not None and cancel.is_set():
         raise SyncError("sync cancelled; files already renamed into place are complete")
-    head = writer_code() + minify(_CHECK.format(temp=TEMP_SUFFIX, half=HASH_HEX // 2)).encode()
-    head += prepare
+    head = writer_code() + minify(_RENAME.format(temp=TEMP_SUFFIX)).encode() + prepare
     if _folders_first(plan):
         _call(device, head + b"_BF('R','0')", "the sync")
         head = b""
     puts = [(e.path + TEMP_SUFFIX, plan.contents[e.path]) for e in entries]
-    listing = [(e.path, plan.hashes[e.path]) for e in entries]
+    listing = [e.path for e in entries]
     with device._lock:  # one exchange, in three steps
         with _session(device) as repl:
             pending = repl.transport.send_puts(puts)
@@ -112,8 +93,8 @@ def send_webrepl(
         for e in entries:
             report.advance(len(plan.contents[e.path]), e.path)
         # The board serves the puts before it reads this command: its input is one stream.
-        check = head + f"_BSq({codec.to_literal(listing, 'the file list')})".encode()
-        errors = [tuple(e) for e in _call(device, check, "the sync")]
+        rename = head + f"_BSq({codec.to_literal(listing, 'the file list')})".encode()
+        errors = [tuple(e) for e in _call(device, rename, "the sync")]
         with _session(device) as repl:
             refused = repl.transport.put_replies(pending)
     failed = {path for path, _why in errors}
