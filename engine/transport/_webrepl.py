@@ -144,7 +144,6 @@ class WebreplTransport(Transport):
 
     def _read_text_until(self, markers: tuple[bytes, ...], what: str) -> bytes:
         """Consume REPL text up to the first of ``markers``; return which one it was."""
-
         if not self._pump(self.timeout, lambda: any(m in self._text for m in markers)):
             raise DeviceTimeoutError(
                 f"timed out after {self.timeout:g}s waiting for {what} from {self.url}"
