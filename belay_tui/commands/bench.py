@@ -155,6 +155,8 @@ def _measure(target: BenchTarget, suites: list[str], args: argparse.Namespace) -
             # Our time over theirs: 0.25 means we take a quarter of their time.
             for key in SYNC_TIMES:
                 ratio = result["sync"][key] / figures[key]
-                figures[f"ours_over_theirs_{key[:-2]}"] = round(ratio, 3)
+                figures[f"ours_over_theirs_{key[:-2]}"] = float(
+                    f"{ratio:.3g}"
+                )  # 3 figures, however small
             result[name] = figures
     return result
