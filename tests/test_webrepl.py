@@ -479,6 +479,12 @@ def test_bench_webrepl_json(capsys):
     assert result["webrepl"]["put_batch_s"] > 0
 
 
+def test_cli_sync_over_webrepl(wboard, project, capsys):
+    assert main(["sync", wboard.webrepl_url, str(project), "--password", PASSWORD]) == 0
+    assert (wboard.root / "lib" / "pkg" / "core.py").exists()
+    assert "4 added" in capsys.readouterr().out
+
+
 def test_cli_wrong_password_is_one_line(wboard, capsys):
     assert main(["exec", wboard.webrepl_url, "1", "--password", "wrong-pw"]) == 1
     err = capsys.readouterr().err.strip()
