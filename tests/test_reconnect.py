@@ -161,6 +161,10 @@ def test_history_replays_commands_definitions_and_thread_starts_in_order(board):
     dev("seen.append('b')")
     dev("y = 1", record=False)
     dev.reconnect()
+    # The replayed thread start runs in the background: wait for its append.
+    for _ in range(400):
+        if dev("len(seen)", record=False) == 2:
+            break
     assert dev("sorted(seen), 'y' in globals()", record=False) == (["a", "b"], False)
     dev.close()
 
