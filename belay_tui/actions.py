@@ -1,0 +1,62 @@
+"""Every action of the app, in one table.
+
+The Footer's bindings, the command palette and the help screen are all made from it, so an
+action cannot be reachable in one and missing from another. Each ``name`` is an
+``action_<name>`` method of the app; ``pane`` says whose bindings carry the key (None: the
+whole app).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    title: str
+    help: str
+    key: str | None = None
+    pane: str | None = None
+    label: str = ""  # short Footer text; the title when empty
+    show: bool = True  # in the Footer (when the key is live there)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("help", "Help", "Keys and what each pane does", "f1"),
+    Action(
+        "show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", label="REPL"
+    ),
+    Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", label="Sync"),
+    Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", label="Deps"),
+    Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
+    Action(
+        "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
+    ),
+    Action("clear_console", "Clear the console", "Empty the REPL transcript", "ctrl+l", show=False),
+    Action("reconnect", "Reconnect", "Open the link to the board again", "ctrl+r"),
+    Action("sync_now", "Sync now", "Make the board mirror the project folder", "s", "sync"),
+    Action("dry_run", "Dry run", "Compare folder and board again, write nothing", "d", "sync"),
+    Action("toggle_watch", "Toggle watch", "Sync each time a file is saved", "w", "sync"),
+    Action("update_selected", "Update selected", "Download the selected dependency", "u", "deps"),
+    Action("update_all", "Update all", "Download every dependency", "U", "deps"),
+    Action("clean", "Clean", "Remove cached packages no longer listed", "c", "deps"),
+    Action("install", "Install", "Put dependencies and the project on the board", "i", "deps"),
+    Action("add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps"),
+    Action("unplug", "Virtual board: unplug", "Pull the virtual board's cable"),
+    Action("replug", "Virtual board: replug", "Plug the virtual board back in"),
+    Action("power_cut", "Virtual board: power cut", "Kill its interpreter without warning"),
+    Action("quit", "Quit", "Close the session (q or Ctrl-Q)", "ctrl+q"),
+)
+
+
+def bindings(pane: str | None) -> list[Binding]:
+    """The bindings of ``pane`` (None: the app's). Pane keys run the app's action."""
+    prefix = "" if pane is None else "app."
+    return [
+        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show)
+        for a in ACTIONS
+        if a.key and a.pane == pane
+    ]

@@ -1,0 +1,263 @@
+"""The full-screen session: ``belay-tui [PORT] [--project DIR] [--password PW]``.
+
+The app composes the panes, owns the :class:`~belay_tui.session.Session`, and routes what
+comes back from the engine (job outcomes, board output, engine events, link changes) to the
+pane it concerns. Panes ask for engine work through the session; none talks to the board.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from engine import BelayException
+from engine.events import Connected
+
+from .actions import ACTIONS, bindings
+from .help_screen import HelpScreen
+from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .repl_console import ReplConsole
+from .repl_input import ReplInput
+from .session import Session, one_line
+from .session_log import SessionLog
+from .settings import resolve_port
+from .status_bar import StatusBar
+
+HERE = Path(__file__).parent
+
+#: ``sys.implementation.name`` as people write it.
+PRETTY_NAMES = {"micropython": "MicroPython", "circuitpython": "CircuitPython"}
+
+
+def while_running(handler: Callable[[BelayApp, Message], None]) -> Callable:
+    """Engine messages still arrive while the app shuts down, after the panes are gone."""
+
+    @wraps(handler)
+    def guarded(self: BelayApp, message: Message) -> None:
+        if self.is_running:
+            handler(self, message)
+
+    return guarded
+
+
+class ProjectError(BelayException):
+    """The project folder given with ``--project`` is not a folder."""
+
+
+class BelayApp(App[int]):
+    """The session: REPL console, sync, dependencies and a status bar over one board."""
+
+    TITLE = "belay-tui"
+    CSS_PATH = [
+        HERE / "app.tcss",
+        HERE / "repl_console.tcss",
+        HERE / "status_bar.tcss",
+        HERE / "help_screen.tcss",
+    ]
+    BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
+    AUTO_FOCUS = "#repl-input"
+    #: Seconds between free-memory reports (which also notice a dead link) while idle.
+    REPORT_EVERY = 5.0
+    #: Seconds between looks at the virtual board's pins.
+    PINS_EVERY = 0.5
+
+    def __init__(self, port: str, project: Path, password: str | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.session = Session(
+            self, port, password=password, log=SessionLog.for_project(project, password)
+        )
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="repl", id="panes"), TabPane("REPL", id="repl"):
+            yield ReplConsole(self.session, id="console")
+        yield StatusBar(self.session.label, id="status")
+        yield Footer(compact=True)
+
+    @property
+    def repl(self) -> ReplConsole:
+        return self.query_one(ReplConsole)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        log = self.session.log
+        log.write("start", f"{self.session.label} · project {self.project}")
+        if log.error:
+            self.notify(log.error, title="session log", severity="warning")
+        self.session.connect()
+        self.set_interval(self.REPORT_EVERY, self._report)
+        if self.session.is_virtual:
+            self.set_interval(self.PINS_EVERY, self._read_pins)
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # -- what comes back from the engine --------------------------------------------------
+
+    @while_running
+    def on_board_output(self, _message: BoardOutput) -> None:
+        self.repl.stream(self.session.take_output())
+
+    @while_running
+    def on_job_started(self, message: JobStarted) -> None:
+        self.repl.job_started(message.job)
+
+    @while_running
+    def on_job_ended(self, message: JobEnded) -> None:
+        job = message.job
+        pending = self.session.take_output()  # prints come before the call's outcome
+        if pending:
+            self.repl.stream(pending)
+        if job.error is not None:
+            if job.on_error is not None:
+                job.on_error(job.error)
+            elif not isinstance(job.error, KeyboardInterrupt):
+                self.report(f"{job.label}: {one_line(job.error)}")
+        elif job.on_done is not None:
+            job.on_done(job.result)
+        self.repl.job_ended(job)
+        if job.label in ("connect", "reconnect"):
+            self._report()
+
+    @while_running
+    def on_link_changed(self, message: LinkChanged) -> None:
+        status = message.status
+        self.status_bar.status = status
+        self.repl.refresh_state()
+        if status.state in ("lost", "failed"):
+            self.notify(
+                status.reason or status.state, title=f"link {status.state}", severity="error"
+            )
+        self.refresh_bindings()
+
+    @while_running
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        if isinstance(event, Connected):
+            impl = event.implementation
+            version = ".".join(map(str, impl.version))
+            name = PRETTY_NAMES.get(impl.name, impl.name)
+            self.status_bar.board = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
+            self.status_bar.connects += 1  # each Device counts its own; the session counts all
+
+    def report(self, reason: str, title: str = "error") -> None:
+        """An error for the user: a notification with the one-line reason, and the log."""
+        self.notify(reason, title=title, severity="error")
+        self.session.log.write("error", reason)
+
+    # -- periodic looks at the board --------------------------------------------------------
+
+    def _report(self) -> None:
+        """Free memory while the link is idle (a report the user did not ask for)."""
+        if not (self.session.status.state == "connected" and self.session.idle):
+            return
+        self.session.submit(
+            "report",
+            lambda device: device("__import__('gc').mem_free()", record=False),
+            on_done=self._set_mem_free,
+            on_error=lambda _e: None,  # a lost link shows in the status bar already
+            background=True,
+        )
+
+    def _set_mem_free(self, free: int) -> None:
+        self.status_bar.mem_free = free
+
+    def _read_pins(self) -> None:
+        board = self.session.board
+        if self.is_running and board is not None and board.plugged:
+            pins = board.pins
+            if pins != self.status_bar.pins:
+                self.status_bar.pins = pins
+
+    # -- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        state = self.session.status.state
+        if action in ("unplug", "replug", "power_cut"):
+            board = self.session.board
+            if board is None:
+                return False
+            return board.plugged if action != "replug" else not board.plugged
+        if action == "reconnect":
+            return state in ("lost", "failed", "connected")
+        if action == "soft_reset":
+            return None if state not in ("connected", "busy") else True
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for action in ACTIONS:
+            name = action.name.split("(")[0]
+            if self.check_action(name, ()) is not False:
+                yield SystemCommand(
+                    action.title, action.help, lambda a=action.name: self.run_action(a)
+                )
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Quit")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_show_pane(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        if pane == "repl":
+            self.query_one(ReplInput).focus()
+
+    def action_interrupt(self) -> None:
+        if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":
+            self.repl.cancel_input()
+
+    def action_soft_reset(self) -> None:
+        self.session.log.write("soft reset", self.session.label)
+        self.session.submit(
+            "soft reset",
+            lambda device: device.soft_reset(),
+            on_done=lambda _r: self.repl.note("MPY: soft reboot"),
+        )
+
+    def action_clear_console(self) -> None:
+        self.repl.clear()
+
+    def action_reconnect(self) -> None:
+        self.session.log.write("reconnect", self.session.label)
+        self.session.reconnect()
+
+    def action_unplug(self) -> None:
+        self._virtual_board_event("unplug", "the virtual board's cable is out")
+
+    def action_replug(self) -> None:
+        self._virtual_board_event("replug", "the virtual board is plugged in again")
+
+    def action_power_cut(self) -> None:
+        self._virtual_board_event("power_cut", "the virtual board lost power and rebooted")
+
+    def _virtual_board_event(self, what: str, note: str) -> None:
+        board = self.session.board
+        if board is None:
+            return
+        getattr(board, what)()
+        self.session.log.write("virtual", what)
+        self.repl.note(note)
+        self.refresh_bindings()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Entry point from ``belay-tui`` with no subcommand."""
+    project = Path(args.project).expanduser().resolve()
+    if not project.is_dir():
+        raise ProjectError(f"project folder {args.project} does not exist")
+    app = BelayApp(resolve_port(args.port, project), project, args.password)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,48 @@
+"""Messages the engine side (worker threads, event listeners) posts to the app.
+
+All of them go to the app, from the thread that produced them, so Textual delivers them in
+the order they happened: a call's output always arrives before the call's end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from engine.events import Event
+
+    from .session import Job, LinkStatus
+
+
+class BoardOutput(Message):
+    """The board printed; the text waits in the session's output buffer."""
+
+
+class JobStarted(Message):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+
+
+class JobEnded(Message):
+    """A job finished: ``job.result`` or ``job.error`` holds the outcome."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+
+
+class LinkChanged(Message):
+    def __init__(self, status: LinkStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class EngineEvent(Message):
+    """An event from the engine's bus (progress, connection, reports, ...)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event

@@ -1,0 +1,291 @@
+"""The app's one connection to the board.
+
+Engine calls block, so each runs in a Textual thread worker. A first-come-first-served lane
+lets one run at a time, in the order they were asked for: a REPL line typed during a sync
+runs right after it, and meanwhile the console can say that it waits. Results, board output
+and engine events come back to the app as messages (see :mod:`belay_tui.messages`); nothing
+on the UI thread ever waits for the board.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from textual.app import App
+
+from engine import BelayException, ConnectionLost, Device, EventBus, VirtualBoard
+from engine.events import Event, Output
+
+from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .session_log import SessionLog
+from .settings import VIRTUAL
+
+#: How the status bar names the built-in virtual board instead of its temporary pty path.
+VIRTUAL_LABEL = "virtual board"
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """Where the link stands. ``state`` is one of connecting, connected, busy, lost,
+    reconnecting, restoring, failed; ``attempt`` of ``attempts`` while reconnecting."""
+
+    state: str
+    reason: str = ""
+    attempt: int = 0
+    attempts: int = 0
+
+    @property
+    def usable(self) -> bool:
+        return self.state in ("connected", "busy")
+
+
+@dataclass(eq=False)
+class Job:
+    """One piece of engine work. ``work`` gets the connected :class:`Device` (None for the
+    connect job itself). ``on_error`` handles a failure; without it the app notifies.
+    ``background`` jobs (reports the user did not ask for) leave the link state alone."""
+
+    label: str
+    work: Callable[[Device | None], Any]
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException], None] | None = None
+    background: bool = False
+    needs_device: bool = True
+    result: Any = None
+    error: BaseException | None = None
+
+
+class Lane:
+    """Turn-taking in arrival order. ``close`` wakes every waiter and refuses new turns."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+        self.closed = False
+
+    def ticket(self) -> int:
+        with self._cond:
+            self._issued += 1
+            return self._issued - 1
+
+    def wait(self, ticket: int) -> bool:
+        """Block until ``ticket`` is served; False when the lane closed meanwhile."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self._serving == ticket)
+            return not self.closed
+
+    def done(self) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+class Session:
+    """Owns the :class:`Device` (and the virtual board it may have started) for the app."""
+
+    def __init__(self, app: App, port: str, *, password: str | None, log: SessionLog) -> None:
+        self.app = app
+        self.port = port
+        self.label = VIRTUAL_LABEL if port == VIRTUAL else port
+        self.log = log
+        self.events = EventBus()
+        self.events.subscribe(self._on_event)
+        self.device: Device | None = None
+        self.board: VirtualBoard | None = None
+        self.status = LinkStatus("connecting")
+        self.running: Job | None = None
+        self.queued: list[Job] = []
+        self._password = password
+        self._lane = Lane()
+        self._lock = threading.Lock()
+        self._output: list[str] = []
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.port == VIRTUAL
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        label: str,
+        work: Callable[[Device], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        background: bool = False,
+        needs_device: bool = True,
+    ) -> Job:
+        """Queue ``work`` to run on the device after what is already queued. Call from the UI
+        thread; the outcome arrives as a :class:`JobEnded` message."""
+        job = Job(label, work, on_done, on_error, background, needs_device)
+        ticket = self._lane.ticket()
+        with self._lock:
+            self.queued.append(job)
+        self.app.run_worker(
+            partial(self._run, job, ticket),
+            name=label,
+            group="engine",
+            thread=True,
+            exit_on_error=False,
+        )
+        return job
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self.running is None and not self.queued
+
+    def blocker(self, job: Job) -> Job | None:
+        """The job the user asked for that runs or waits ahead of ``job``, if any."""
+        with self._lock:
+            ahead = [self.running] if self.running not in (None, job) else []
+            ahead += self.queued[: self.queued.index(job)] if job in self.queued else []
+        return next((j for j in ahead if not j.background), None)
+
+    def _run(self, job: Job, ticket: int) -> None:
+        if not self._lane.wait(ticket):
+            return
+        with self._lock:
+            self.queued.remove(job)
+            self.running = job
+        try:
+            self.app.post_message(JobStarted(job))
+            if not job.background and self.status.state == "connected":
+                self._set_status(LinkStatus("busy", job.label))
+            self._execute(job)
+        finally:
+            with self._lock:
+                self.running = None
+            if self.status.state == "busy":
+                self._set_status(LinkStatus("connected"))
+            self._lane.done()
+            self.app.post_message(JobEnded(job))
+
+    def _execute(self, job: Job) -> None:
+        device = self.device
+        try:
+            if job.needs_device and (device is None or not self.status.usable):
+                raise ConnectionLost(f"not connected to {self.label} ({self.status.state})")
+            job.result = job.work(device)
+        except BaseException as e:  # noqa: BLE001 - Ctrl-C on the board arrives as KeyboardInterrupt
+            job.error = e
+            if isinstance(e, ConnectionLost) and self.status.usable:
+                self._set_status(LinkStatus("lost", one_line(e)))
+                self.log.write("lost", one_line(e))
+
+    # -- connecting ----------------------------------------------------------------------
+
+    def connect(self) -> Job:
+        """Open the link (starting the virtual board first when asked for one)."""
+        return self.submit("connect", self._open, needs_device=False)
+
+    def reconnect(self) -> Job:
+        """Close what is left of the old link and open a new one on the same port."""
+        return self.submit("reconnect", self._reopen, needs_device=False)
+
+    def _reopen(self, _device: None) -> Device:
+        old, self.device = self.device, None
+        if old is not None:
+            with contextlib.suppress(BelayException, OSError):
+                old.close()
+        self._set_status(LinkStatus("reconnecting", attempt=1, attempts=1))
+        return self._open(None)
+
+    def _open(self, _device: None) -> Device:
+        if self.status.state != "reconnecting":
+            self._set_status(LinkStatus("connecting"))
+        try:
+            port = self.port
+            if self.is_virtual:
+                if self.board is None:
+                    self.board = VirtualBoard()
+                self.board.start()
+                port = self.board.port
+            device = Device(
+                port, password=self._password, output=self._on_output, events=self.events
+            )
+        except BaseException as e:
+            self._set_status(LinkStatus("failed", one_line(e)))
+            self.log.write("failed", one_line(e))
+            raise
+        self.device = device
+        impl = device.implementation
+        version = ".".join(map(str, impl.version)) if impl else "?"
+        name = impl.name if impl else "?"
+        self.log.write(
+            "connected", f"{self.label}: {name} {version} (connection {device.connect_count})"
+        )
+        self._set_status(LinkStatus("connected"))
+        return device
+
+    def _set_status(self, status: LinkStatus) -> None:
+        self.status = status
+        self.app.post_message(LinkChanged(status))
+
+    # -- control from the UI thread --------------------------------------------------------
+
+    def interrupt(self) -> bool:
+        """Ctrl-C the code the user is running; False when nothing of theirs runs."""
+        with self._lock:
+            job = self.running
+        if job is None or job.background or self.device is None:
+            return False
+        self.device.interrupt()
+        return True
+
+    def close(self) -> None:
+        """Stop taking work, interrupt what runs, close the link and power off the virtual
+        board. Bounded: a board that does not answer cannot hold the app open."""
+        self._lane.close()
+        self.interrupt()
+        device, board = self.device, self.board
+        if device is not None:
+            closer = threading.Thread(target=_quiet_close, args=(device,), daemon=True)
+            closer.start()
+            closer.join(3.0)
+        if board is not None:
+            board.close()
+        self.log.write("closed", self.label)
+        self.log.close()
+
+    # -- from the engine's threads ---------------------------------------------------------
+
+    def _on_output(self, text: str) -> None:
+        with self._lock:
+            first = not self._output
+            self._output.append(text)
+        if first:  # one message per burst; the app drains everything that came meanwhile
+            self.app.post_message(BoardOutput())
+
+    def take_output(self) -> str:
+        with self._lock:
+            text = "".join(self._output)
+            self._output.clear()
+        return text
+
+    def _on_event(self, event: Event) -> None:
+        if not isinstance(event, Output):  # output already arrives through _on_output
+            self.app.post_message(EngineEvent(event))
+
+
+def _quiet_close(device: Device) -> None:
+    with contextlib.suppress(BelayException, OSError):
+        device.close()
+
+
+def one_line(e: BaseException) -> str:
+    """The reason in one line: a board traceback's last line, or the message itself."""
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[-1] if "Traceback" in text else " ".join(text.split())

@@ -1,0 +1,28 @@
+"""Waiting on the app under Pilot: on conditions, never on fixed sleeps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+async def until(pilot, condition: Callable[[], object], what: str = "", timeout: float = 20):
+    """Let the app run until ``condition()`` holds (a condition, not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.02)
+
+
+async def connected(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.session.status.state == "connected", "the connection")
+    await until(pilot, lambda: app.session.idle, "the first report")
+
+
+async def run_line(pilot, *keys: str) -> None:
+    """Type keys into the REPL and wait until the board has answered."""
+    app = pilot.app
+    await pilot.press(*keys)
+    await until(pilot, lambda: app.session.idle and not app.repl.pending, "the REPL line")

@@ -1,0 +1,133 @@
+"""The app as a whole: start-up, help, palette, quitting, errors and the session log."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pilot_helpers import connected, run_line, until
+from rich.console import Console
+from textual.command import CommandList, CommandPalette
+
+from belay_tui.actions import ACTIONS
+from belay_tui.app import BelayApp
+from belay_tui.cli import main
+from belay_tui.help_screen import HelpScreen, keys_table
+from belay_tui.session_log import SessionLog
+from belay_tui.status_bar import StatusBar
+
+
+async def test_fits_80_by_24(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot)
+        for widget in (app.repl.transcript, app.repl.input, app.query_one(StatusBar)):
+            region = widget.region
+            assert region.height > 0 and region.right <= 80 and region.bottom <= 24
+
+
+async def test_help_screen_opens_and_closes(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(keys_table())
+        text = console.export_text()
+        assert all(action.title in text for action in ACTIONS)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_available_action(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        expected = {a.title for a in ACTIONS if a.name != "replug"}  # plugged in: no replug
+        assert expected <= titles
+        assert "Virtual board: replug" not in titles
+
+
+async def test_palette_runs_an_action(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Help")
+        assert isinstance(app.screen, CommandPalette)
+        matches = app.screen.query_one(CommandList)
+        await until(pilot, lambda: matches.option_count > 0, "palette matches")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+
+
+async def test_q_quits_outside_the_input_and_types_inside_it(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await pilot.press("q")
+        assert app.repl.input.text == "q"
+        app.repl.transcript.focus()
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running, "the app to quit")
+
+
+async def test_ctrl_q_quits_from_the_input(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running, "the app to quit")
+
+
+async def test_a_port_that_does_not_exist_fails_and_the_app_stays(make_app):
+    app = make_app("/dev/no-such-board")
+    async with app.run_test(notifications=True) as pilot:
+        bar = app.query_one(StatusBar)
+        await until(pilot, lambda: bar.status.state == "failed", "the failure")
+        assert bar.has_class("-lost")
+        assert "no serial port '/dev/no-such-board'" in bar.status.reason
+        assert "\n" not in bar.status.reason
+        assert any(n.title == "link failed" for n in app._notifications)
+        await run_line(pilot, *"1+1", "enter")
+        assert app.repl.transcript.plain.splitlines()[-1].startswith("link lost: not connected")
+
+
+def test_missing_project_folder_is_a_one_line_error(tmp_path, capsys):
+    assert main(["--project", str(tmp_path / "nowhere")]) == 1
+    err = " ".join(capsys.readouterr().err.split())  # the console wraps at its width
+    assert err == f"error: project folder {tmp_path / 'nowhere'} does not exist"
+
+
+async def test_session_log_records_the_session_without_secrets(project):
+    app = BelayApp("virtual", project, password="hunter22")
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await run_line(pilot, *"pw = 'hunter22'", "enter")
+        await run_line(pilot, *"1/0", "enter")
+    log = (project / ".belay" / "session.log").read_text()
+    assert "connected   virtual board: micropython 1.29" in log
+    assert "repl        pw = '***'" in log
+    assert "repl error  ZeroDivisionError: divide by zero" in log
+    assert "hunter22" not in log
+
+
+async def test_unwritable_session_log_warns_and_the_session_goes_on(project):
+    (project / ".belay").write_text("a file where the folder should be")
+    app = BelayApp("virtual", project)
+    async with app.run_test(notifications=True) as pilot:
+        await connected(pilot)
+        assert any(n.title == "session log" for n in app._notifications)
+        await run_line(pilot, *"1+2", "enter")
+        assert app.repl.transcript.plain.splitlines()[-1] == "3"
+
+
+@pytest.mark.parametrize("secret_env", ["envsecret1"])
+def test_log_redacts_the_environment_password(tmp_path, monkeypatch, secret_env):
+    monkeypatch.setenv("BELAY_PASSWORD", secret_env)
+    log = SessionLog.for_project(tmp_path, None)
+    log.write("repl", f"connect('{secret_env}')\nsecond line")
+    log.close()
+    text = (tmp_path / ".belay" / "session.log").read_text()
+    assert secret_env not in text
+    assert text.splitlines()[1] == " " * 32 + "second line"

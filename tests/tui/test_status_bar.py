@@ -1,0 +1,86 @@
+"""The status bar against a virtual board: what it says, and how it reacts to an unplug."""
+
+from __future__ import annotations
+
+from pilot_helpers import connected, run_line, until
+
+from belay_tui.app import BelayApp
+from belay_tui.session import LinkStatus
+from belay_tui.status_bar import StatusBar, human_bytes
+
+
+def bar_text(app) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+class QuickReports(BelayApp):
+    """Reports every fraction of a second, so an idle unplug shows up quickly."""
+
+    REPORT_EVERY = 0.2
+
+
+def test_byte_counts_read_like_a_person_writes_them():
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(2039776) == "1.9 MB"
+
+
+async def test_says_virtual_board_with_board_and_memory(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        assert "connecting" in bar_text(app)
+        await connected(pilot)
+        await until(pilot, lambda: "KB free" in bar_text(app) or "MB free" in bar_text(app))
+        text = bar_text(app)
+        assert "● connected │ virtual board │ MicroPython 1.29" in text
+        assert "connection #1" in text
+        assert "watch off" in text and "last sync never" in text
+
+
+async def test_shows_the_pins_the_board_drives(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await run_line(pilot, *"from machine import Pin", "enter")
+        await run_line(pilot, *"led = Pin('LED', Pin.OUT); led.on()", "enter")
+        await until(pilot, lambda: "pins LED ●" in bar_text(app), "the LED on")
+        await run_line(pilot, *"led.off()", "enter")
+        await until(pilot, lambda: "pins LED ○" in bar_text(app), "the LED off")
+
+
+async def test_unplug_turns_it_red_and_the_app_keeps_running(make_app):
+    app = make_app()
+    async with app.run_test(notifications=True) as pilot:
+        await connected(pilot)
+        await pilot.pause()
+        app.action_unplug()
+        await run_line(pilot, *"1+1", "enter")
+        bar = app.query_one(StatusBar)
+        assert bar.status.state == "lost"
+        assert bar.has_class("-lost")
+        assert "lost: lost " in bar_text(app) and "^r reconnects" in bar_text(app)
+        assert any(n.title == "link lost" for n in app._notifications)
+        assert app.repl.transcript.plain.splitlines()[-1].startswith("link lost:")
+
+        app.action_replug()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: bar.status.state == "connected", "the reconnect")
+        assert not bar.has_class("-lost")
+        assert "connection #2" in bar_text(app)
+        await run_line(pilot, *"2+3", "enter")
+        assert app.repl.transcript.plain.splitlines()[-1] == "5"
+
+
+async def test_an_idle_unplug_is_noticed(project):
+    app = QuickReports("virtual", project)
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        app.session.board.unplug()
+        await until(pilot, lambda: app.query_one(StatusBar).status.state == "lost", "the loss")
+
+
+async def test_reconnecting_shows_the_attempt():
+    bar = StatusBar("virtual board")
+    bar.status = LinkStatus("reconnecting", attempt=2, attempts=5)
+    assert bar.link_text() == "reconnecting (attempt 2 of 5)"
+    bar.status = LinkStatus("reconnecting", attempt=7, attempts=-1)
+    assert bar.link_text() == "reconnecting (attempt 7 of ∞)"
