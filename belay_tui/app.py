@@ -26,7 +26,7 @@ from .help_screen import HelpScreen
 from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
 from .repl_input import ReplInput
-from .session import Session, one_line
+from .session import Session
 from .session_log import SessionLog
 from .settings import resolve_port
 from .status_bar import StatusBar
@@ -125,7 +125,7 @@ class BelayApp(App[int]):
             if job.on_error is not None:
                 job.on_error(job.error)
             elif not isinstance(job.error, KeyboardInterrupt):
-                self.report(f"{job.label}: {one_line(job.error)}")
+                self.report(f"{job.label}: {self.session.reason(job.error)}")
         elif job.on_done is not None:
             job.on_done(job.result)
         self.repl.job_ended(job)

@@ -41,14 +41,15 @@ def echo(code: str) -> Text:
     return out
 
 
-def error_text(error: BaseException) -> Text:
-    """A failed REPL line: tracebacks highlighted, Ctrl-C and lost links in one line."""
+def error_text(error: BaseException, reason: str) -> Text:
+    """A failed REPL line: tracebacks highlighted; Ctrl-C and other failures in one line
+    (``reason``)."""
     if isinstance(error, KeyboardInterrupt):
         return Text("KeyboardInterrupt", style="bold yellow")
     if isinstance(error, PyboardException):
         return highlighted(str(error).rstrip(), "pytb")
     label = "link lost" if isinstance(error, ConnectionLost) else type(error).__name__
-    return Text(f"{label}: {' '.join(str(error).split())}", style="bold red")
+    return Text(f"{label}: {reason}", style="bold red")
 
 
 class ReplConsole(Vertical):
@@ -113,7 +114,7 @@ class ReplConsole(Vertical):
 
     def _show_error(self, error: BaseException) -> None:
         self.transcript.end_stream()
-        self.transcript.write(error_text(error))
+        self.transcript.write(error_text(error, self.session.reason(error)))
         if not isinstance(error, KeyboardInterrupt):
             self.session.log.write("repl error", str(error).strip().splitlines()[-1])
 

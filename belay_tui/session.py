@@ -182,8 +182,8 @@ class Session:
         except BaseException as e:  # noqa: BLE001 - Ctrl-C on the board arrives as KeyboardInterrupt
             job.error = e
             if isinstance(e, ConnectionLost) and self.status.usable:
-                self._set_status(LinkStatus("lost", one_line(e)))
-                self.log.write("lost", one_line(e))
+                self._set_status(LinkStatus("lost", self.reason(e)))
+                self.log.write("lost", self.reason(e))
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -217,8 +217,8 @@ class Session:
                 port, password=self._password, output=self._on_output, events=self.events
             )
         except BaseException as e:
-            self._set_status(LinkStatus("failed", one_line(e)))
-            self.log.write("failed", one_line(e))
+            self._set_status(LinkStatus("failed", self.reason(e)))
+            self.log.write("failed", self.reason(e))
             raise
         self.device = device
         impl = device.implementation
@@ -229,6 +229,13 @@ class Session:
         )
         self._set_status(LinkStatus("connected"))
         return device
+
+    def reason(self, e: BaseException) -> str:
+        """Why ``e`` happened, in one line, naming the virtual board rather than its pty."""
+        text = one_line(e)
+        if self.board is not None:
+            text = text.replace(self.board.port, self.label)
+        return text
 
     def _set_status(self, status: LinkStatus) -> None:
         self.status = status

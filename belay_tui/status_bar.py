@@ -62,8 +62,11 @@ class StatusBar(Widget):
             text += f" (attempt {s.attempt} of {total})"
         elif s.state == "busy" and s.reason:
             text += f": {s.reason}"
-        if s.state in ("lost", "failed") and s.reason:
-            text += f": {s.reason} · ^r reconnects"
+        if s.state in ("lost", "failed"):
+            # The engine's reasons often start with the state ("lost /dev/ttyACM0: ...").
+            if s.reason:
+                text = s.reason if s.reason.startswith(s.state + " ") else f"{text}: {s.reason}"
+            text += " · ^r reconnects"
         return text
 
     def render(self) -> Text:

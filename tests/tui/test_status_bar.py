@@ -57,7 +57,8 @@ async def test_unplug_turns_it_red_and_the_app_keeps_running(make_app):
         bar = app.query_one(StatusBar)
         assert bar.status.state == "lost"
         assert bar.has_class("-lost")
-        assert "lost: lost " in bar_text(app) and "^r reconnects" in bar_text(app)
+        assert "● lost virtual board: [Errno 5]" in bar_text(app)
+        assert "^r reconnects" in bar_text(app)
         assert any(n.title == "link lost" for n in app._notifications)
         assert app.repl.transcript.plain.splitlines()[-1].startswith("link lost:")
 

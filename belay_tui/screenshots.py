@@ -1,0 +1,125 @@
+"""``python -m belay_tui.screenshots [DIR]``: the README's pictures, made from the real app.
+
+Each scene drives the app on a virtual board (real MicroPython) into one of its main states
+with the keys a person would press; the snapshot tests replay the same scenes, so the
+pictures and the tests cannot drift apart. Everything shown is made deterministic: a demo
+project with fixed contents, no temporary paths on screen, a steady cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from .app import BelayApp
+
+SIZE = (80, 24)
+
+DEMO_FILES = {
+    "main.py": "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.on()\n",
+    "lib/blink.py": "import time\n\n\ndef blink(pin, n=3):\n    for _ in range(n):\n"
+    "        pin.toggle()\n        time.sleep(0.1)\n",
+    "config.json": '{"period": 0.5}\n',
+}
+
+
+def make_demo_project(folder: Path) -> Path:
+    """A small project: a main script, a library module and a data file."""
+    for name, text in DEMO_FILES.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 20):
+    """Let the app run until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until the board is connected and nothing runs."""
+    app: BelayApp = pilot.app
+    await until(pilot, lambda: app.session.status.state == "connected", "the connection")
+    await until(pilot, lambda: app.session.idle and not app.repl.pending, "the board")
+    await until(pilot, lambda: app.status_bar.mem_free is not None, "the first report")
+    app.repl.input.cursor_blink = False
+
+
+async def type_lines(pilot: Pilot, *lines: str) -> None:
+    app: BelayApp = pilot.app
+    for line in lines:
+        await pilot.press(*line, "enter")
+        await until(pilot, lambda: app.session.idle and not app.repl.pending, line)
+
+
+async def connected(pilot: Pilot) -> None:
+    """A few lines at the REPL: an LED on, a loop, a traceback."""
+    await settle(pilot)
+    await type_lines(
+        pilot,
+        "from machine import Pin",
+        "led = Pin('LED', Pin.OUT); led.on()",
+        "[x * x for x in range(8)]",
+    )
+    await pilot.press(*"for i in range(3):", "enter", *"print('tick', i)", "enter", "enter")
+    await until(pilot, lambda: not pilot.app.repl.pending, "the loop")
+    await type_lines(pilot, "1 / 0")
+    app: BelayApp = pilot.app
+    await until(pilot, lambda: app.status_bar.pins.get("LED") == 1, "the LED")
+
+
+async def lost(pilot: Pilot) -> None:
+    """The virtual board's cable pulled: the status bar turns red."""
+    await settle(pilot)
+    await type_lines(pilot, "import sys; sys.platform")
+    app: BelayApp = pilot.app
+    await pilot.press("ctrl+p", *"unplug")
+    await until(pilot, lambda: app.screen.query("CommandList"), "the palette")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await until(pilot, lambda: not app.session.board.plugged, "the unplug")
+    await type_lines(pilot, "1 + 1")
+    await until(pilot, lambda: app.session.status.state == "lost", "the loss")
+
+
+SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
+    "connected": connected,
+    "lost": lost,
+}
+
+
+async def shoot(name: str, out: Path, project: Path) -> Path:
+    app = BelayApp("virtual", project)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await SCENES[name](pilot)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        path = out / f"{name}.svg"
+        path.write_text(app.export_screenshot(title=f"belay-tui — {name}"))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0] if argv else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SCENES:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = make_demo_project(Path(tmp) / "demo")
+            print(asyncio.run(shoot(name, out, project)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
