@@ -19,17 +19,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine import BelayException
-from engine.events import Connected
+from engine.events import Connected, Progress
 
 from .actions import ACTIONS, bindings
 from .help_screen import HelpScreen
-from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
 from .repl_input import ReplInput
 from .session import Session
 from .session_log import SessionLog
 from .settings import resolve_port
 from .status_bar import StatusBar
+from .sync_pane import SyncPane
 
 HERE = Path(__file__).parent
 
@@ -38,7 +39,8 @@ PRETTY_NAMES = {"micropython": "MicroPython", "circuitpython": "CircuitPython"}
 
 
 def while_running(handler: Callable[[BelayApp, Message], None]) -> Callable:
-    """Engine messages still arrive while the app shuts down, after the panes are gone."""
+    """Engine and pane messages still arrive while the app shuts down, after the panes are
+    gone; they are of no use then."""
 
     @wraps(handler)
     def guarded(self: BelayApp, message: Message) -> None:
@@ -60,6 +62,7 @@ class BelayApp(App[int]):
         HERE / "app.tcss",
         HERE / "repl_console.tcss",
         HERE / "status_bar.tcss",
+        HERE / "sync_pane.tcss",
         HERE / "help_screen.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
@@ -79,14 +82,21 @@ class BelayApp(App[int]):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial="repl", id="panes"), TabPane("REPL", id="repl"):
-            yield ReplConsole(self.session, id="console")
+        with TabbedContent(initial="repl", id="panes"):
+            with TabPane("REPL", id="repl"):
+                yield ReplConsole(self.session, id="console")
+            with TabPane("Sync", id="sync"):
+                yield SyncPane(self.session, self.project, id="sync-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 
     @property
     def repl(self) -> ReplConsole:
         return self.query_one(ReplConsole)
+
+    @property
+    def sync_pane(self) -> SyncPane:
+        return self.query_one(SyncPane)
 
     @property
     def status_bar(self) -> StatusBar:
@@ -129,8 +139,9 @@ class BelayApp(App[int]):
         elif job.on_done is not None:
             job.on_done(job.result)
         self.repl.job_ended(job)
-        if job.label in ("connect", "reconnect"):
+        if job.label in ("connect", "reconnect") and job.error is None:
             self._report()
+            self.sync_pane.dry_run()
 
     @while_running
     def on_link_changed(self, message: LinkChanged) -> None:
@@ -152,6 +163,21 @@ class BelayApp(App[int]):
             name = PRETTY_NAMES.get(impl.name, impl.name)
             self.status_bar.board = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
             self.status_bar.connects += 1  # each Device counts its own; the session counts all
+        elif isinstance(event, Progress):
+            self.sync_pane.on_progress(event)
+
+    @while_running
+    def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
+        if message.pane.id == "sync" and self.session.status.usable:
+            self.sync_pane.dry_run()  # files may have changed since the last look
+
+    @while_running
+    def on_sync_pane_synced(self, message: SyncPane.Synced) -> None:
+        self.status_bar.last_sync = message.summary
+
+    @while_running
+    def on_failure(self, message: Failure) -> None:
+        self.report(f"{message.what}: {message.reason}")
 
     def report(self, reason: str, title: str = "error") -> None:
         """An error for the user: a notification with the one-line reason, and the log."""
@@ -212,8 +238,14 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        if pane == "repl":
-            self.query_one(ReplInput).focus()
+        focus = {"repl": "#repl-input", "sync": "#sync-tree"}[pane]
+        self.query_one(focus).focus()
+
+    def action_sync_now(self) -> None:
+        self.sync_pane.sync_now()
+
+    def action_dry_run(self) -> None:
+        self.sync_pane.dry_run()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

@@ -46,3 +46,13 @@ class EngineEvent(Message):
     def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
+
+
+class Failure(Message):
+    """Something the user asked for failed: the app notifies with the one-line reason
+    and writes it to the session log."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__()
+        self.what = what
+        self.reason = reason

@@ -9,6 +9,7 @@ project with fixed contents, no temporary paths on screen, a steady cursor.
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import tempfile
 import time
@@ -21,20 +22,23 @@ from .app import BelayApp
 
 SIZE = (80, 24)
 
-DEMO_FILES = {
-    "main.py": "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.on()\n",
-    "lib/blink.py": "import time\n\n\ndef blink(pin, n=3):\n    for _ in range(n):\n"
+DEMO_FILES: dict[str, str | bytes] = {
+    "board/main.py": "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.on()\n",
+    "board/lib/blink.py": "import time\n\n\ndef blink(pin, n=3):\n    for _ in range(n):\n"
     "        pin.toggle()\n        time.sleep(0.1)\n",
-    "config.json": '{"period": 0.5}\n',
+    "board/config.json": '{"period": 0.5}\n',
+    # Incompressible, so a slow link shows the transfer as it goes.
+    "board/sounds/chime.bin": random.Random(1).randbytes(24 * 1024),
+    "board/notes.pyc": b"compiled elsewhere",
 }
 
 
 def make_demo_project(folder: Path) -> Path:
-    """A small project: a main script, a library module and a data file."""
-    for name, text in DEMO_FILES.items():
+    """A small project with a ``board/`` folder: scripts, a library, data, an ignored file."""
+    for name, data in DEMO_FILES.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
     return folder
 
 
@@ -93,9 +97,26 @@ async def lost(pilot: Pilot) -> None:
     await until(pilot, lambda: app.session.status.state == "lost", "the loss")
 
 
+async def syncing(pilot: Pilot) -> None:
+    """A sync caught mid-transfer on a slow link, with a REPL line waiting for it."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    board = app.session.board
+    (board.root / "old_main.py").write_text("print('from an earlier version')\n")
+    await pilot.press("f3")
+    await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
+    board.bps = 3000
+    await pilot.press("s")
+    bar = app.query_one("#sync-progress")
+    await until(pilot, lambda: bar.progress > 0, "the first progress")
+    board.bps = 1  # hold the picture still
+    await pilot.press("f2", *"led.value()", "enter", "f3")
+
+
 SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "connected": connected,
     "lost": lost,
+    "syncing": syncing,
 }
 
 

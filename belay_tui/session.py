@@ -230,6 +230,15 @@ class Session:
         self._set_status(LinkStatus("connected"))
         return device
 
+    def link_rate(self) -> int:
+        """The link's byte rate (bytes/s), 0 when unknown or unlimited."""
+        if self.board is not None:
+            return self.board.bps
+        try:
+            return self.device.transport.bytes_per_second if self.device else 0
+        except BelayException:
+            return 0
+
     def reason(self, e: BaseException) -> str:
         """Why ``e`` happened, in one line, naming the virtual board rather than its pty."""
         text = one_line(e)

@@ -1,0 +1,228 @@
+"""The sync pane: the project's board folder against the board, and syncing it.
+
+The tree is the engine's sync plan (``device.sync_plan``): every path marked added, changed,
+deleted, unchanged, kept or ignored, with sizes, and the totals above it. Sync now carries
+out a fresh plan (``device.sync``) with a progress bar fed by the engine's progress events;
+the last sync's figures stay below the bar.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import ProgressBar, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from engine import SyncEntry, SyncPlan, SyncResult
+from engine.events import Progress
+
+from .actions import bindings
+from .messages import Failure
+from .session import Session
+from .status_bar import human_bytes
+from .sync_source import NO_SOURCE, SyncSource, find_sync_source
+
+#: How each action is marked in the tree, and in the totals.
+MARKS = {
+    "added": ("+", "green"),
+    "changed": ("~", "yellow"),
+    "deleted": ("-", "red"),
+    "unchanged": ("=", "dim"),
+    "kept": ("k", "blue"),
+    "ignored": ("·", "dim italic"),
+}
+
+
+def entry_label(name: str, entry: SyncEntry | None) -> Text:
+    """``+ main.py  1.2 KB  added`` — mark, name, size, action (and why, if ignored)."""
+    if entry is None:  # a folder the plan does not list by itself
+        return Text(name, style="bold")
+    mark, style = MARKS.get(entry.action, ("?", ""))
+    text = Text.assemble((f"{mark} ", style), (name, "bold" if entry.is_dir else ""))
+    if not entry.is_dir and entry.action != "ignored":
+        text.append(f"  {human_bytes(entry.size)}", style="dim")
+    text.append(f"  {entry.action}", style=style)
+    if entry.reason and entry.reason != entry.action:
+        text.append(f" ({entry.reason})", style="dim")
+    return text
+
+
+def totals(plan: SyncPlan) -> Text:
+    counts = {action: 0 for action in MARKS}
+    for entry in plan.entries:
+        if not entry.is_dir:
+            counts[entry.action] = counts.get(entry.action, 0) + 1
+    text = Text()
+    for action, (mark, style) in MARKS.items():
+        if counts[action] or action in ("added", "changed", "deleted", "unchanged"):
+            text.append(f"{mark}{counts[action]} {action}", style=style)
+            text.append("  ")
+    text.append(f"│ to write {human_bytes(plan.bytes_to_write)}")
+    if not plan.fits:
+        text.append(f" (needs {human_bytes(plan.room_needed)}, board has ", style="bold red")
+        text.append(f"{human_bytes(plan.room_free or 0)})", style="bold red")
+    return text
+
+
+def result_line(result: SyncResult, link_rate: int, when: str) -> str:
+    """``12:03:04 · 3 files, 12.3 KB in 0.31 s · 39.7 KB/s = 3.4× the link``."""
+    seconds = max(result.seconds, 1e-6)
+    rate = result.bytes_written / seconds
+    line = (
+        f"{when} · {result.files_written} file{'s' * (result.files_written != 1)}, "
+        f"{human_bytes(result.bytes_written)} in {result.seconds:.2f} s"
+    )
+    if result.files_written:
+        line += f" · {human_bytes(int(rate))}/s"
+        if link_rate:
+            line += f" = {rate / link_rate:.1f}× the link ({human_bytes(link_rate)}/s)"
+        line += f" · sent {human_bytes(result.bytes_sent)}"
+    return line
+
+
+class SyncPane(Vertical):
+    """Plan tree, totals, progress and the last sync's figures."""
+
+    BINDINGS = bindings("sync")
+
+    def __init__(self, session: Session, project: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.project = project
+        self.source: SyncSource | None = find_sync_source(project)
+        self.plan: SyncPlan | None = None
+        self.syncing = False
+        self.planning = False
+        self.last: SyncResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._head_text(), id="sync-head")
+        yield Static("", id="sync-totals")
+        tree: Tree[SyncEntry | None] = Tree("board", id="sync-tree")
+        tree.show_root = False
+        yield tree
+        with Horizontal(id="sync-progress-row"):
+            yield ProgressBar(total=1, show_eta=False, id="sync-progress")
+            yield Static("", id="sync-item")
+        yield Static("last sync: none in this session", id="sync-last")
+
+    def _head_text(self) -> Text:
+        if self.source is None:
+            return Text(NO_SOURCE, style="yellow")
+        return Text.assemble(
+            ("sync ", "dim"),
+            (self.source.label(self.project), "bold"),
+            (f"  ({self.source.why})", "dim"),
+        )
+
+    # -- plan ----------------------------------------------------------------------------
+
+    def _find_source(self) -> SyncSource | None:
+        """Look again: the user may have made the folder since the last look."""
+        self.source = find_sync_source(self.project)
+        self.query_one("#sync-head", Static).update(self._head_text())
+        return self.source
+
+    def dry_run(self) -> None:
+        """Compare the folder with the board again (one round trip); nothing is written.
+
+        Not while a sync runs (it compares again when done) or a comparison is pending."""
+        source = self._find_source()
+        if source is None or self.syncing or self.planning:
+            return
+        self.planning = True
+        if self.plan is None:
+            self.query_one("#sync-totals", Static).update(Text("comparing…", style="dim"))
+        self.session.submit(
+            "sync plan",
+            lambda device: device.sync_plan(source.folder, source.dst),
+            on_done=self.show_plan,
+            on_error=self._plan_failed,
+        )
+
+    def _plan_failed(self, error: BaseException) -> None:
+        self.planning = False
+        reason = self.session.reason(error)
+        self.query_one("#sync-totals", Static).update(Text(f"cannot compare: {reason}", "red"))
+        self.post_message(Failure("sync plan", reason))
+
+    def show_plan(self, plan: SyncPlan) -> None:
+        self.planning = False
+        self.plan = plan
+        self.query_one("#sync-totals", Static).update(totals(plan))
+        tree = self.query_one("#sync-tree", Tree)
+        tree.clear()
+        nodes: dict[str, TreeNode] = {"": tree.root}
+        for entry in plan.entries:
+            parts = entry.path.strip("/").split("/")
+            parent = nodes[""]
+            for depth, name in enumerate(parts[:-1]):
+                key = "/".join(parts[: depth + 1])
+                if key not in nodes:
+                    nodes[key] = parent.add(entry_label(name, None), expand=True)
+                parent = nodes[key]
+            key = "/".join(parts)
+            if entry.is_dir:
+                if key in nodes:
+                    nodes[key].set_label(entry_label(parts[-1], entry))
+                    nodes[key].data = entry
+                else:
+                    nodes[key] = parent.add(entry_label(parts[-1], entry), entry, expand=True)
+            else:
+                parent.add_leaf(entry_label(parts[-1], entry), entry)
+
+    # -- sync ----------------------------------------------------------------------------
+
+    class Synced(Message):
+        """A sync finished; ``summary`` is a few words for the status bar."""
+
+        def __init__(self, summary: str) -> None:
+            super().__init__()
+            self.summary = summary
+
+    def sync_now(self) -> None:
+        source = None if self.syncing else self._find_source()
+        if source is None:
+            return
+        self.syncing = True
+        self._progress(0, 1, "comparing…")
+        self.session.log.write("sync", source.label(self.project))
+        self.session.submit(
+            "sync",
+            lambda device: device.sync(source.folder, source.dst),
+            on_done=self._synced,
+            on_error=self._sync_failed,
+        )
+
+    def _synced(self, result: SyncResult) -> None:
+        self.syncing = False
+        self.last = result
+        when = time.strftime("%H:%M:%S")
+        line = result_line(result, self.session.link_rate(), when)
+        self.query_one("#sync-last", Static).update(f"last sync: {line}")
+        total = max(result.bytes_sent, 1)
+        self._progress(total, total, "done")
+        self.session.log.write("synced", line)
+        self.post_message(self.Synced(f"{when} ({result.files_written} files)"))
+        self.dry_run()  # the board now mirrors the folder: the tree should say so
+
+    def _sync_failed(self, error: BaseException) -> None:
+        self.syncing = False
+        reason = self.session.reason(error)
+        self._progress(0, 1, "failed")
+        self.query_one("#sync-last", Static).update(Text(f"last sync failed: {reason}", "red"))
+        self.post_message(Failure("sync", reason))
+
+    def on_progress(self, event: Progress) -> None:
+        if event.task == "sync":
+            self._progress(event.done, event.total, event.item)
+
+    def _progress(self, done: int, total: int, item: str) -> None:
+        self.query_one("#sync-progress", ProgressBar).update(total=max(total, 1), progress=done)
+        label = f"{human_bytes(done)} of {human_bytes(total)}" if total > 1 else ""
+        self.query_one("#sync-item", Static).update(f"{item}  {label}".strip())

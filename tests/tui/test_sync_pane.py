@@ -1,0 +1,154 @@
+"""The sync pane against a virtual board: the plan tree, sync now, dry run, progress, errors."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from pilot_helpers import connected, until
+from textual.widgets import ProgressBar, Tree
+
+from belay_tui.app import BelayApp
+from belay_tui.sync_source import NO_SOURCE, find_sync_source
+
+
+def board_folder(project, files: dict[str, str | bytes]):
+    for name, data in files.items():
+        path = project / "board" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def tree_lines(app) -> list[str]:
+    lines = []
+
+    def walk(node, depth):
+        for child in node.children:
+            lines.append("  " * depth + str(child.label))
+            walk(child, depth + 1)
+
+    walk(app.query_one("#sync-tree", Tree).root, 0)
+    return lines
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.query_one(selector).render())
+
+
+async def planned(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
+
+
+def test_sync_source_follows_the_documented_order(project):
+    assert find_sync_source(project) is None
+    (project / "pkg").mkdir()
+    (project / "pyproject.toml").write_text('[tool.belay]\nname = "pkg"\n')
+    assert find_sync_source(project).dst == "/pkg"
+    (project / "board").mkdir()
+    assert find_sync_source(project).folder == project / "board"
+    (project / "pyproject.toml").write_text('[tool.belay-tui]\nsync = "src"\n')
+    source = find_sync_source(project)
+    assert (source.folder, source.dst, source.why) == (project / "src", "/", "[tool.belay-tui] sync")
+
+
+async def test_without_a_board_folder_it_says_what_to_do(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await pilot.press("f3")
+        assert text_of(app, "#sync-head") == NO_SOURCE
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.session.idle and app.sync_pane.plan is None
+
+
+async def test_tree_marks_every_path_with_sizes_and_totals(make_app, project):
+    board_folder(project, {"main.py": "print(1)\n", "lib/util.py": "X = 1\n", "junk.pyc": "x"})
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        root = app.session.board.root
+        (root / "old.txt").write_text("stale")
+        await pilot.press("f3")
+        await planned(pilot)
+        lines = tree_lines(app)
+        assert "· junk.pyc  ignored" in lines
+        assert "- old.txt  5 B  deleted" in lines
+        assert "+ main.py  9 B  added" in lines
+        assert "  + util.py  4 B  added"  # minified in lines
+        totals = text_of(app, "#sync-totals")
+        assert totals.startswith("+2 added  ~0 changed  -1 deleted  =0 unchanged  ·1 ignored")
+        assert "to write 13 B" in totals
+
+
+async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project):
+    board_folder(project, {"main.py": "print(1)\n", "lib/util.py": "X = 1\n"})
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("f3")
+        await planned(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: app.sync_pane.last is not None, "the sync")
+        await planned(pilot)
+        root = app.session.board.root
+        assert (root / "main.py").read_text() == "print(1)\n"
+        assert (root / "lib" / "util.py").read_text() == "X=1\n"  # minified
+        assert all(" unchanged" in line for line in tree_lines(app) if "." in line)
+        assert text_of(app, "#sync-last").startswith("last sync: ")
+        assert "2 files, 13 B in" in text_of(app, "#sync-last")
+        assert "(2 files)" in str(app.status_bar.render())
+        assert "synced" in (project / ".belay" / "session.log").read_text()
+
+
+async def test_dry_run_sees_a_changed_file(make_app, project):
+    board_folder(project, {"main.py": "print(1)\n"})
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("f3", "s")
+        await until(pilot, lambda: app.sync_pane.last is not None, "the sync")
+        await planned(pilot)
+        (project / "board" / "main.py").write_text("print(2)\n")
+        app.sync_pane.plan = None
+        await pilot.press("d")
+        await planned(pilot)
+        assert "~ main.py  9 B  changed" in tree_lines(app)
+
+
+async def test_repl_waits_while_a_sync_runs_and_progress_moves(make_app, project):
+    blob = random.Random(7).randbytes(6000)  # incompressible: the link sets the pace
+    board_folder(project, {"a.py": "A = 1\n", "blob.bin": blob})
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await pilot.press("f3")
+        await planned(pilot)
+        app.session.board.bps = 3000
+        await pilot.press("s")
+        bar = app.query_one("#sync-progress", ProgressBar)
+        await until(pilot, lambda: app.sync_pane.syncing and 0 < bar.progress, "progress")
+        app.session.board.bps = 50  # hold the sync here while the REPL line queues
+        assert bar.progress < bar.total
+        await pilot.press("f2", *"1+1", "enter")
+        state = text_of(app, "#repl-state")
+        assert state == "input waits: the board is busy with sync · 1 line queued"
+        assert "busy: sync" in str(app.status_bar.render())
+        app.session.board.bps = 0
+        await until(pilot, lambda: not app.repl.pending, "the queued line")
+        assert app.sync_pane.last is not None
+        assert app.repl.transcript.plain.splitlines()[-2:] == [">>> 1+1", "2"]
+        assert (app.session.board.root / "blob.bin").read_bytes() == blob
+
+
+@pytest.mark.parametrize("folder", ["missing"])
+async def test_a_sync_folder_that_does_not_exist_is_a_clear_error(make_app, project, folder):
+    (project / "pyproject.toml").write_text(f'[tool.belay-tui]\nsync = "{folder}"\n')
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await connected(pilot)
+        await until(pilot, lambda: "cannot compare" in text_of(app, "#sync-totals"), "error")
+        assert folder in text_of(app, "#sync-totals")
+        assert any(n.title == "error" and "sync plan" in n.message for n in app._notifications)
+        assert isinstance(app, BelayApp) and app.is_running
