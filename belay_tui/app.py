@@ -25,7 +25,6 @@ from .actions import ACTIONS, bindings
 from .help_screen import HelpScreen
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
-from .repl_input import ReplInput
 from .session import Session
 from .session_log import SessionLog
 from .settings import resolve_port
