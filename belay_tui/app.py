@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine import BelayException
-from engine.events import Connected, Progress
+from engine.events import Connected, DeviceReport, LinkState, Progress
 
 from .actions import ACTIONS, bindings
 from .help_screen import HelpScreen
@@ -66,17 +66,16 @@ class BelayApp(App[int]):
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
     AUTO_FOCUS = "#repl-input"
-    #: Seconds between free-memory reports (which also notice a dead link) while idle.
-    REPORT_EVERY = 5.0
     #: Seconds between looks at the virtual board's pins.
     PINS_EVERY = 0.5
 
-    def __init__(self, port: str, project: Path, password: str | None = None) -> None:
+    def __init__(
+        self, port: str, project: Path, password: str | None = None, attempts: int = -1
+    ) -> None:
         super().__init__()
         self.project = project
-        self.session = Session(
-            self, port, password=password, log=SessionLog.for_project(project, password)
-        )
+        log = SessionLog.for_project(project, password)
+        self.session = Session(self, port, password=password, log=log, attempts=attempts)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -107,7 +106,6 @@ class BelayApp(App[int]):
         if log.error:
             self.notify(log.error, title="session log", severity="warning")
         self.session.connect()
-        self.set_interval(self.REPORT_EVERY, self._report)
         if self.session.is_virtual:
             self.set_interval(self.PINS_EVERY, self._read_pins)
 
@@ -139,7 +137,6 @@ class BelayApp(App[int]):
             job.on_done(job.result)
         self.repl.job_ended(job)
         if job.label in ("connect", "reconnect") and job.error is None:
-            self._report()
             self.sync_pane.dry_run()
 
     @while_running
@@ -161,7 +158,10 @@ class BelayApp(App[int]):
             version = ".".join(map(str, impl.version))
             name = PRETTY_NAMES.get(impl.name, impl.name)
             self.status_bar.board = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
-            self.status_bar.connects += 1  # each Device counts its own; the session counts all
+        elif isinstance(event, LinkState):
+            self.status_bar.connects = event.connects
+        elif isinstance(event, DeviceReport):
+            self.status_bar.mem_free = event.mem_free
         elif isinstance(event, Progress):
             self.sync_pane.on_progress(event)
 
@@ -183,22 +183,7 @@ class BelayApp(App[int]):
         self.notify(reason, title=title, severity="error")
         self.session.log.write("error", reason)
 
-    # -- periodic looks at the board --------------------------------------------------------
-
-    def _report(self) -> None:
-        """Free memory while the link is idle (a report the user did not ask for)."""
-        if not (self.session.status.state == "connected" and self.session.idle):
-            return
-        self.session.submit(
-            "report",
-            lambda device: device("__import__('gc').mem_free()", record=False),
-            on_done=self._set_mem_free,
-            on_error=lambda _e: None,  # a lost link shows in the status bar already
-            background=True,
-        )
-
-    def _set_mem_free(self, free: int) -> None:
-        self.status_bar.mem_free = free
+    # -- the virtual board's pins ----------------------------------------------------------
 
     def _read_pins(self) -> None:
         board = self.session.board
@@ -238,7 +223,8 @@ class BelayApp(App[int]):
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
         focus = {"repl": "#repl-input", "sync": "#sync-tree"}[pane]
-        self.query_one(focus).focus()
+        # After the switch has been laid out: a widget in a hidden pane cannot take focus.
+        self.call_after_refresh(self.query_one(focus).focus)
 
     def action_sync_now(self) -> None:
         self.sync_pane.sync_now()
@@ -289,6 +275,6 @@ def run_app(args: argparse.Namespace) -> int:
     project = Path(args.project).expanduser().resolve()
     if not project.is_dir():
         raise ProjectError(f"project folder {args.project} does not exist")
-    app = BelayApp(resolve_port(args.port, project), project, args.password)
+    app = BelayApp(resolve_port(args.port, project), project, args.password, args.attempts)
     app.run()
     return app.return_code or 0

@@ -55,6 +55,13 @@ def app_parser() -> argparse.ArgumentParser:
     parser.add_argument("port", nargs="?", help="serial port, usb:VID:PID, ws://host or virtual")
     parser.add_argument("--project", default=".", help="project folder (default: .)")
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
+    parser.add_argument(
+        "--attempts",
+        type=int,
+        default=-1,
+        help="reconnect tries after the link is lost, 1 s apart (default -1: until it is back; "
+        "0: stay lost until ctrl+r)",
+    )
     return parser
 
 

@@ -104,6 +104,7 @@ async def syncing(pilot: Pilot) -> None:
     board = app.session.board
     (board.root / "old_main.py").write_text("print('from an earlier version')\n")
     await pilot.press("f3")
+    await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
     await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
     board.bps = 3000
     await pilot.press("s")
@@ -120,8 +121,14 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
 }
 
 
+def scene_app(name: str, project: Path) -> BelayApp:
+    """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
+    so the picture holds still."""
+    return BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+
+
 async def shoot(name: str, out: Path, project: Path) -> Path:
-    app = BelayApp("virtual", project)
+    app = scene_app(name, project)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await SCENES[name](pilot)
         await pilot.pause()

@@ -18,8 +18,8 @@ from typing import Any
 
 from textual.app import App
 
-from engine import BelayException, ConnectionLost, Device, EventBus, VirtualBoard
-from engine.events import Event, Output
+from engine import BelayException, ConnectionLost, Device, EventBus, Link, VirtualBoard
+from engine.events import Connected, Event, LinkState, Output
 
 from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
 from .session_log import SessionLog
@@ -92,20 +92,31 @@ class Lane:
 
 
 class Session:
-    """Owns the :class:`Device` (and the virtual board it may have started) for the app."""
+    """Owns the :class:`Device`, its :class:`Link` supervisor and, for ``virtual``, the
+    virtual board, on behalf of the app.
 
-    def __init__(self, app: App, port: str, *, password: str | None, log: SessionLog) -> None:
+    The link state the app shows is the supervisor's (connecting, connected, lost,
+    reconnecting n of m, restoring, failed), except that while a job of the user's runs it
+    reads busy with that job's name ("busy: sync").
+    """
+
+    def __init__(
+        self, app: App, port: str, *, password: str | None, log: SessionLog, attempts: int = -1
+    ) -> None:
         self.app = app
+        self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
         self.port = port
         self.label = VIRTUAL_LABEL if port == VIRTUAL else port
         self.log = log
         self.events = EventBus()
         self.events.subscribe(self._on_event)
         self.device: Device | None = None
+        self.link: Link | None = None
         self.board: VirtualBoard | None = None
-        self.status = LinkStatus("connecting")
         self.running: Job | None = None
         self.queued: list[Job] = []
+        self._link_status = LinkStatus("connecting")
+        self._shown: LinkStatus | None = None
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
@@ -114,6 +125,16 @@ class Session:
     @property
     def is_virtual(self) -> bool:
         return self.port == VIRTUAL
+
+    @property
+    def status(self) -> LinkStatus:
+        link = self._link_status
+        job = self.running
+        if job is not None and not job.background and link.state in ("connected", "busy"):
+            return LinkStatus("busy", job.label)
+        if link.state == "busy":  # the engine's own view of a call the app did not start
+            return LinkStatus("connected")
+        return link
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -162,15 +183,13 @@ class Session:
             self.running = job
         try:
             self.app.post_message(JobStarted(job))
-            if not job.background and self.status.state == "connected":
-                self._set_status(LinkStatus("busy", job.label))
+            self._show_status()
             self._execute(job)
         finally:
             with self._lock:
                 self.running = None
-            if self.status.state == "busy":
-                self._set_status(LinkStatus("connected"))
             self._lane.done()
+            self._show_status()
             self.app.post_message(JobEnded(job))
 
     def _execute(self, job: Job) -> None:
@@ -181,9 +200,8 @@ class Session:
             job.result = job.work(device)
         except BaseException as e:  # noqa: BLE001 - Ctrl-C on the board arrives as KeyboardInterrupt
             job.error = e
-            if isinstance(e, ConnectionLost) and self.status.usable:
-                self._set_status(LinkStatus("lost", self.reason(e)))
-                self.log.write("lost", self.reason(e))
+            if isinstance(e, ConnectionLost) and self._link_status.usable:
+                self._set_link(LinkStatus("lost", self.reason(e)))
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -192,20 +210,17 @@ class Session:
         return self.submit("connect", self._open, needs_device=False)
 
     def reconnect(self) -> Job:
-        """Close what is left of the old link and open a new one on the same port."""
+        """Try the link again now: one reconnect with replay, or a first connect that failed."""
         return self.submit("reconnect", self._reopen, needs_device=False)
 
-    def _reopen(self, _device: None) -> Device:
-        old, self.device = self.device, None
-        if old is not None:
-            with contextlib.suppress(BelayException, OSError):
-                old.close()
-        self._set_status(LinkStatus("reconnecting", attempt=1, attempts=1))
-        return self._open(None)
+    def _reopen(self, _device: None) -> None:
+        if self.device is None:
+            self._open(None)
+        else:
+            self.device.reconnect(attempts=1)
 
-    def _open(self, _device: None) -> Device:
-        if self.status.state != "reconnecting":
-            self._set_status(LinkStatus("connecting"))
+    def _open(self, _device: None) -> None:
+        self._set_link(LinkStatus("connecting"))
         try:
             port = self.port
             if self.is_virtual:
@@ -214,21 +229,18 @@ class Session:
                 self.board.start()
                 port = self.board.port
             device = Device(
-                port, password=self._password, output=self._on_output, events=self.events
+                port,
+                attempts=self.attempts,
+                password=self._password,
+                output=self._on_output,
+                events=self.events,
             )
         except BaseException as e:
-            self._set_status(LinkStatus("failed", self.reason(e)))
-            self.log.write("failed", self.reason(e))
+            self._set_link(LinkStatus("failed", self.reason(e)))
             raise
         self.device = device
-        impl = device.implementation
-        version = ".".join(map(str, impl.version)) if impl else "?"
-        name = impl.name if impl else "?"
-        self.log.write(
-            "connected", f"{self.label}: {name} {version} (connection {device.connect_count})"
-        )
-        self._set_status(LinkStatus("connected"))
-        return device
+        self.link = Link(device).start()
+        device.report()  # free memory now, rather than at the first periodic report
 
     def link_rate(self) -> int:
         """The link's byte rate (bytes/s), 0 when unknown or unlimited."""
@@ -239,15 +251,28 @@ class Session:
         except BelayException:
             return 0
 
-    def reason(self, e: BaseException) -> str:
+    def reason(self, e: BaseException | str) -> str:
         """Why ``e`` happened, in one line, naming the virtual board rather than its pty."""
-        text = one_line(e)
+        text = e if isinstance(e, str) else one_line(e)
         if self.board is not None:
             text = text.replace(self.board.port, self.label)
         return text
 
-    def _set_status(self, status: LinkStatus) -> None:
-        self.status = status
+    def _set_link(self, status: LinkStatus) -> None:
+        # Connections are logged with the board's details from the Connected event.
+        if status.state != self._link_status.state and not status.usable:
+            detail = f" (attempt {status.attempt})" if status.attempt else ""
+            self.log.write(status.state, f"{self.label}{detail}: {status.reason}".rstrip(": "))
+        self._link_status = status
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """Tell the app when what it shows would change (not at every sampled tick)."""
+        status = self.status
+        with self._lock:
+            if status == self._shown:
+                return
+            self._shown = status
         self.app.post_message(LinkChanged(status))
 
     # -- control from the UI thread --------------------------------------------------------
@@ -266,7 +291,9 @@ class Session:
         board. Bounded: a board that does not answer cannot hold the app open."""
         self._lane.close()
         self.interrupt()
-        device, board = self.device, self.board
+        device, board, link = self.device, self.board, self.link
+        if link is not None:
+            link.stop()
         if device is not None:
             closer = threading.Thread(target=_quiet_close, args=(device,), daemon=True)
             closer.start()
@@ -292,8 +319,16 @@ class Session:
         return text
 
     def _on_event(self, event: Event) -> None:
-        if not isinstance(event, Output):  # output already arrives through _on_output
-            self.app.post_message(EngineEvent(event))
+        if isinstance(event, Output):  # output already arrives through _on_output
+            return
+        if isinstance(event, Connected):
+            impl = event.implementation
+            version = ".".join(map(str, impl.version))
+            self.log.write("connected", f"{self.label}: {impl.name} {version} ({event.count})")
+        elif isinstance(event, LinkState):
+            reason = self.reason(event.reason)
+            self._set_link(LinkStatus(event.state, reason, event.attempt, event.attempts))
+        self.app.post_message(EngineEvent(event))
 
 
 def _quiet_close(device: Device) -> None:

@@ -15,7 +15,7 @@ from .session import LinkStatus
 
 STATE_STYLE = {
     "connecting": "yellow",
-    "reconnecting": "yellow",
+    "reconnecting": "bold",
     "restoring": "yellow",
     "connected": "green",
     "busy": "cyan",
@@ -52,7 +52,7 @@ class StatusBar(Widget):
         self.port_label = port_label
 
     def watch_status(self, status: LinkStatus) -> None:
-        self.set_class(status.state in ("lost", "failed"), "-lost")
+        self.set_class(status.state in ("lost", "reconnecting", "failed"), "-lost")
 
     def link_text(self) -> str:
         s = self.status

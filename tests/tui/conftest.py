@@ -22,7 +22,7 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture
 def make_app(project) -> Callable[..., BelayApp]:
-    def make(port: str = "virtual", password: str | None = None) -> BelayApp:
-        return BelayApp(port, project, password)
+    def make(port: str = "virtual", password: str | None = None, attempts: int = -1) -> BelayApp:
+        return BelayApp(port, project, password, attempts)
 
     return make

@@ -11,7 +11,9 @@ async def until(pilot, condition: Callable[[], object], what: str = "", timeout:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
+            app = pilot.app
+            state = f"running={app.session.running} status={app.session.status}"
+            raise AssertionError(f"timed out waiting for {what or condition} ({state})")
         await pilot.pause(0.02)
 
 

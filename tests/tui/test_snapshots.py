@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from belay_tui.app import BelayApp
-from belay_tui.screenshots import SCENES, SIZE, make_demo_project
+from belay_tui.screenshots import SCENES, SIZE, make_demo_project, scene_app
 
 
 @pytest.mark.parametrize("scene", sorted(SCENES))
 def test_main_states(scene, tmp_path, snap_compare):
     project = make_demo_project(tmp_path / "demo")
-    app = BelayApp("virtual", project)
+    app = scene_app(scene, project)
     assert snap_compare(app, terminal_size=SIZE, run_before=SCENES[scene])

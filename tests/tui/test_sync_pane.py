@@ -35,9 +35,17 @@ def text_of(app, selector: str) -> str:
     return str(app.query_one(selector).render())
 
 
+async def show_sync(pilot) -> None:
+    """F3, then wait until the tree has the keys (the pane's letters go to it)."""
+    app = pilot.app
+    await pilot.press("f3")
+    await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
+
+
 async def planned(pilot) -> None:
     app = pilot.app
-    await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
+    pane = app.sync_pane
+    await until(pilot, lambda: pane.plan and not pane.planning and app.session.idle, "the plan")
 
 
 def test_sync_source_follows_the_documented_order(project):
@@ -57,7 +65,7 @@ async def test_without_a_board_folder_it_says_what_to_do(make_app):
     app = make_app()
     async with app.run_test() as pilot:
         await connected(pilot)
-        await pilot.press("f3")
+        await show_sync(pilot)
         assert text_of(app, "#sync-head") == NO_SOURCE
         await pilot.press("s")
         await pilot.pause()
@@ -71,7 +79,7 @@ async def test_tree_marks_every_path_with_sizes_and_totals(make_app, project):
         await connected(pilot)
         root = app.session.board.root
         (root / "old.txt").write_text("stale")
-        await pilot.press("f3")
+        await show_sync(pilot)
         await planned(pilot)
         lines = tree_lines(app)
         assert "· junk.pyc  ignored" in lines
@@ -88,7 +96,7 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
-        await pilot.press("f3")
+        await show_sync(pilot)
         await planned(pilot)
         await pilot.press("s")
         await until(pilot, lambda: app.sync_pane.last is not None, "the sync")
@@ -108,7 +116,8 @@ async def test_dry_run_sees_a_changed_file(make_app, project):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
-        await pilot.press("f3", "s")
+        await show_sync(pilot)
+        await pilot.press("s")
         await until(pilot, lambda: app.sync_pane.last is not None, "the sync")
         await planned(pilot)
         (project / "board" / "main.py").write_text("print(2)\n")
@@ -119,18 +128,17 @@ async def test_dry_run_sees_a_changed_file(make_app, project):
 
 
 async def test_repl_waits_while_a_sync_runs_and_progress_moves(make_app, project):
-    blob = random.Random(7).randbytes(6000)  # incompressible: the link sets the pace
+    blob = random.Random(7).randbytes(48_000)  # incompressible: 16 s at 3000 B/s
     board_folder(project, {"a.py": "A = 1\n", "blob.bin": blob})
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
-        await pilot.press("f3")
+        await show_sync(pilot)
         await planned(pilot)
         app.session.board.bps = 3000
         await pilot.press("s")
         bar = app.query_one("#sync-progress", ProgressBar)
         await until(pilot, lambda: app.sync_pane.syncing and bar.progress > 0, "progress")
-        app.session.board.bps = 50  # hold the sync here while the REPL line queues
         assert bar.progress < bar.total
         await pilot.press("f2", *"1+1", "enter")
         state = text_of(app, "#repl-state")
@@ -151,5 +159,6 @@ async def test_a_sync_folder_that_does_not_exist_is_a_clear_error(make_app, proj
         await connected(pilot)
         await until(pilot, lambda: "cannot compare" in text_of(app, "#sync-totals"), "error")
         assert folder in text_of(app, "#sync-totals")
-        assert any(n.title == "error" and "sync plan" in n.message for n in app._notifications)
+        notified = lambda: any("sync plan" in n.message for n in app._notifications)  # noqa: E731
+        await until(pilot, notified, "the notification")
         assert isinstance(app, BelayApp) and app.is_running
