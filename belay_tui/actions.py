@@ -20,16 +20,15 @@ class Action:
     help: str
     key: str | None = None
     pane: str | None = None
-    label: str = ""  # short Footer text; the title when empty
+    label: str = ""  # short Footer text, when the title is long
     show: bool = True  # in the Footer (when the key is live there)
 
 
 ACTIONS: tuple[Action, ...] = (
     Action("help", "Help", "Keys and what each pane does", "f1"),
-    Action(
-        "show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", label="REPL"
-    ),
-    Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", label="Sync"),
+    Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
+    Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
+    Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -38,6 +37,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("reconnect", "Reconnect", "Open the link to the board again", "ctrl+r"),
     Action("sync_now", "Sync now", "Make the board mirror the project folder", "s", "sync"),
     Action("dry_run", "Dry run", "Compare folder and board again, write nothing", "d", "sync"),
+    Action("toggle_watch", "Toggle watch", "Sync each time a file is saved", "w", "sync"),
+    Action(
+        "update_selected",
+        "Update selected",
+        "Download the selected dependency",
+        "u",
+        "deps",
+        label="Update",
+    ),
+    Action("update_all", "Update all", "Download every dependency", "U", "deps"),
+    Action("clean", "Clean", "Remove cached packages no longer listed", "c", "deps"),
+    Action("install", "Install", "Put dependencies and the project on the board", "i", "deps"),
+    Action(
+        "add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps", label="Add"
+    ),
     Action("unplug", "Virtual board: unplug", "Pull the virtual board's cable"),
     Action("replug", "Virtual board: replug", "Plug the virtual board back in"),
     Action("power_cut", "Virtual board: power cut", "Kill its interpreter without warning"),

@@ -8,6 +8,7 @@ pane it concerns. Panes ask for engine work through the session; none talks to t
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
@@ -19,9 +20,20 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine import BelayException
-from engine.events import Connected, DeviceReport, LinkState, Progress
+from engine.events import (
+    Connected,
+    DependencyStatus,
+    DeviceReport,
+    LinkState,
+    Progress,
+    Synced,
+    SyncFailed,
+    WatchStatus,
+)
 
 from .actions import ACTIONS, bindings
+from .add_dependency_screen import AddDependencyScreen
+from .deps_pane import DepsPane
 from .help_screen import HelpScreen
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
@@ -62,6 +74,7 @@ class BelayApp(App[int]):
         HERE / "repl_console.tcss",
         HERE / "status_bar.tcss",
         HERE / "sync_pane.tcss",
+        HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
@@ -81,10 +94,12 @@ class BelayApp(App[int]):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="repl", id="panes"):
-            with TabPane("REPL", id="repl"):
+            with TabPane("REPL f2", id="repl"):
                 yield ReplConsole(self.session, id="console")
-            with TabPane("Sync", id="sync"):
+            with TabPane("Sync f3", id="sync"):
                 yield SyncPane(self.session, self.project, id="sync-pane")
+            with TabPane("Dependencies f4", id="deps"):
+                yield DepsPane(self.session, self.project, id="deps-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 
@@ -95,6 +110,10 @@ class BelayApp(App[int]):
     @property
     def sync_pane(self) -> SyncPane:
         return self.query_one(SyncPane)
+
+    @property
+    def deps_pane(self) -> DepsPane:
+        return self.query_one(DepsPane)
 
     @property
     def status_bar(self) -> StatusBar:
@@ -108,6 +127,7 @@ class BelayApp(App[int]):
         self.session.connect()
         if self.session.is_virtual:
             self.set_interval(self.PINS_EVERY, self._read_pins)
+        self.deps_pane.reload()
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -164,15 +184,29 @@ class BelayApp(App[int]):
             self.status_bar.mem_free = event.mem_free
         elif isinstance(event, Progress):
             self.sync_pane.on_progress(event)
+            self.deps_pane.on_progress(event)
+        elif isinstance(event, Synced):
+            when = time.strftime("%H:%M:%S", time.localtime(event.at))
+            self.status_bar.last_sync = f"{when} ({len(event.written)} written)"
+            self.sync_pane.on_synced(event)
+        elif isinstance(event, WatchStatus):
+            self.sync_pane.on_watch_status(event)
+        elif isinstance(event, SyncFailed):
+            self.report(f"watch: {self.session.reason(event.message)}")
+        elif isinstance(event, DependencyStatus):
+            self.deps_pane.on_dependency_status(event)
 
     @while_running
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
+        # Files may have changed since the last look.
         if message.pane.id == "sync" and self.session.status.usable:
-            self.sync_pane.dry_run()  # files may have changed since the last look
+            self.sync_pane.dry_run()
+        elif message.pane.id == "deps":
+            self.deps_pane.reload()
 
     @while_running
-    def on_sync_pane_synced(self, message: SyncPane.Synced) -> None:
-        self.status_bar.last_sync = message.summary
+    def on_sync_pane_watch_changed(self, message: SyncPane.WatchChanged) -> None:
+        self.status_bar.watching = message.on
 
     @while_running
     def on_failure(self, message: Failure) -> None:
@@ -202,7 +236,7 @@ class BelayApp(App[int]):
                 return False
             return board.plugged if action != "replug" else not board.plugged
         if action == "reconnect":
-            return state in ("lost", "failed", "connected")
+            return state in ("lost", "reconnecting", "failed")
         if action == "soft_reset":
             return None if state not in ("connected", "busy") else True
         return True
@@ -222,7 +256,7 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        focus = {"repl": "#repl-input", "sync": "#sync-tree"}[pane]
+        focus = {"repl": "#repl-input", "sync": "#sync-tree", "deps": "#deps-table"}[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
 
@@ -231,6 +265,28 @@ class BelayApp(App[int]):
 
     def action_dry_run(self) -> None:
         self.sync_pane.dry_run()
+
+    def action_toggle_watch(self) -> None:
+        self.sync_pane.toggle_watch()
+
+    def action_update_selected(self) -> None:
+        self.deps_pane.update_selected()
+
+    def action_update_all(self) -> None:
+        self.deps_pane.update_all()
+
+    def action_clean(self) -> None:
+        self.deps_pane.clean()
+
+    def action_install(self) -> None:
+        self.deps_pane.install()
+
+    def action_add_dependency(self) -> None:
+        def added(answer: tuple[str, str, str] | None) -> None:
+            if answer is not None:
+                self.deps_pane.add(*answer)
+
+        self.push_screen(AddDependencyScreen(), added)
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

@@ -30,6 +30,11 @@ DEMO_FILES: dict[str, str | bytes] = {
     # Incompressible, so a slow link shows the transfer as it goes.
     "board/sounds/chime.bin": random.Random(1).randbytes(24 * 1024),
     "board/notes.pyc": b"compiled elsewhere",
+    "vendor/helpers.py": "def clamp(x, lo, hi):\n    return max(lo, min(hi, x))\n",
+    # Nothing listens on port 9 of this machine: the download fails the same way each time.
+    "pyproject.toml": "[tool.belay.dependencies]\n"
+    'helpers = "vendor/helpers.py"\n'
+    'ssd1306 = "http://127.0.0.1:9/ssd1306.py"\n',
 }
 
 
@@ -114,10 +119,29 @@ async def syncing(pilot: Pilot) -> None:
     await pilot.press("f2", *"led.value()", "enter", "f3")
 
 
+async def dependency_error(pilot: Pilot) -> None:
+    """Update all: one dependency fetched and locked, one whose download fails."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    await pilot.press("f4")
+    await until(pilot, lambda: app.focused is app.query_one("#deps-table"), "the table")
+    await until(pilot, lambda: app.deps_pane.rows, "the rows")
+    await pilot.press("U")
+    await until(pilot, lambda: app.deps_pane.busy is None and app._notifications, "the update")
+    await until(pilot, lambda: app.session.idle, "the table to reload")
+
+
+async def help_screen(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f1")
+
+
 SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "connected": connected,
     "lost": lost,
     "syncing": syncing,
+    "dependency-error": dependency_error,
+    "help": help_screen,
 }
 
 

@@ -14,8 +14,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from engine.watch import Watcher
 from textual.app import App
 
 from engine import BelayException, ConnectionLost, Device, EventBus, Link, VirtualBoard
@@ -56,6 +58,7 @@ class Job:
     on_error: Callable[[BaseException], None] | None = None
     background: bool = False
     needs_device: bool = True
+    lane: bool = True  # False: host-only work (downloads) that need not wait for the board
     result: Any = None
     error: BaseException | None = None
 
@@ -113,6 +116,7 @@ class Session:
         self.device: Device | None = None
         self.link: Link | None = None
         self.board: VirtualBoard | None = None
+        self.watcher: Watcher | None = None
         self.running: Job | None = None
         self.queued: list[Job] = []
         self._link_status = LinkStatus("connecting")
@@ -147,15 +151,21 @@ class Session:
         *,
         background: bool = False,
         needs_device: bool = True,
+        lane: bool = True,
     ) -> Job:
-        """Queue ``work`` to run on the device after what is already queued. Call from the UI
-        thread; the outcome arrives as a :class:`JobEnded` message."""
-        job = Job(label, work, on_done, on_error, background, needs_device)
-        ticket = self._lane.ticket()
-        with self._lock:
-            self.queued.append(job)
+        """Queue ``work`` to run on the device after what is already queued (``lane=False``:
+        run it now, beside the board's work, for what never touches the board). Call from
+        the UI thread; the outcome arrives as a :class:`JobEnded` message."""
+        job = Job(label, work, on_done, on_error, background, needs_device and lane, lane)
+        if lane:
+            ticket = self._lane.ticket()
+            with self._lock:
+                self.queued.append(job)
+            run = partial(self._run, job, ticket)
+        else:
+            run = partial(self._run_aside, job)
         self.app.run_worker(
-            partial(self._run, job, ticket),
+            run,
             name=label,
             group="engine",
             thread=True,
@@ -190,6 +200,13 @@ class Session:
                 self.running = None
             self._lane.done()
             self._show_status()
+            self.app.post_message(JobEnded(job))
+
+    def _run_aside(self, job: Job) -> None:
+        self.app.post_message(JobStarted(job))
+        try:
+            self._execute(job)
+        finally:
             self.app.post_message(JobEnded(job))
 
     def _execute(self, job: Job) -> None:
@@ -242,6 +259,21 @@ class Session:
         self.link = Link(device).start()
         device.report()  # free memory now, rather than at the first periodic report
 
+    def watch(self, folder: Path, dst: str) -> None:
+        """Sync ``folder`` to ``dst`` on every save, from the watch's own thread (its syncs
+        take the device's lock, so they and the lane's jobs take turns)."""
+        if self.device is None or not self.status.usable:
+            raise ConnectionLost(f"not connected to {self.label} ({self.status.state})")
+        self.watcher = Watcher(self.device, folder, dst).start()
+        self.log.write("watch", f"on: {folder} -> {dst}")
+
+    def unwatch(self) -> None:
+        watcher, self.watcher = self.watcher, None
+        if watcher is not None:
+            self.log.write("watch", "off")
+            # stop() waits for the watch thread: off the UI thread, beside the lane.
+            self.submit("stop watch", lambda _d: watcher.stop(), lane=False)
+
     def link_rate(self) -> int:
         """The link's byte rate (bytes/s), 0 when unknown or unlimited."""
         if self.board is not None:
@@ -291,7 +323,9 @@ class Session:
         board. Bounded: a board that does not answer cannot hold the app open."""
         self._lane.close()
         self.interrupt()
-        device, board, link = self.device, self.board, self.link
+        device, board, link, watcher = self.device, self.board, self.link, self.watcher
+        if watcher is not None:
+            watcher.stop()
         if link is not None:
             link.stop()
         if device is not None:

@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from engine import SyncEntry, SyncPlan, SyncResult
-from engine.events import Progress
+from engine import BelayException, SyncEntry, SyncPlan, SyncResult
+from engine.events import Progress, Synced, WatchStatus
 
 from .actions import bindings
 from .messages import Failure
@@ -90,6 +90,13 @@ class SyncPane(Vertical):
 
     BINDINGS = bindings("sync")
 
+    class WatchChanged(Message):
+        """Watch-on-save went on or off."""
+
+        def __init__(self, on: bool) -> None:
+            super().__init__()
+            self.on = on
+
     def __init__(self, session: Session, project: Path, **kwargs) -> None:
         super().__init__(**kwargs)
         self.session = session
@@ -109,6 +116,7 @@ class SyncPane(Vertical):
         with Horizontal(id="sync-progress-row"):
             yield ProgressBar(total=1, show_eta=False, id="sync-progress")
             yield Static("", id="sync-item")
+            yield Static("watch: off", id="sync-watch")
         yield Static("last sync: none in this session", id="sync-last")
 
     def _head_text(self) -> Text:
@@ -178,13 +186,6 @@ class SyncPane(Vertical):
 
     # -- sync ----------------------------------------------------------------------------
 
-    class Synced(Message):
-        """A sync finished; ``summary`` is a few words for the status bar."""
-
-        def __init__(self, summary: str) -> None:
-            super().__init__()
-            self.summary = summary
-
     def sync_now(self) -> None:
         source = None if self.syncing else self._find_source()
         if source is None:
@@ -208,7 +209,6 @@ class SyncPane(Vertical):
         total = max(result.bytes_sent, 1)
         self._progress(total, total, "done")
         self.session.log.write("synced", line)
-        self.post_message(self.Synced(f"{when} ({result.files_written} files)"))
         self.dry_run()  # the board now mirrors the folder: the tree should say so
 
     def _sync_failed(self, error: BaseException) -> None:
@@ -217,6 +217,48 @@ class SyncPane(Vertical):
         self._progress(0, 1, "failed")
         self.query_one("#sync-last", Static).update(Text(f"last sync failed: {reason}", "red"))
         self.post_message(Failure("sync", reason))
+
+    def on_synced(self, event: Synced) -> None:
+        """Any sync's end (this pane's, a watch's, an install's): the short figures. This
+        pane's own sync then adds bytes and rate (``_synced``)."""
+        when = time.strftime("%H:%M:%S", time.localtime(event.at))
+        line = (
+            f"{when} · {event.dst}: {len(event.written)} written, "
+            f"{len(event.deleted)} deleted in {event.seconds:.2f} s"
+        )
+        self.query_one("#sync-last", Static).update(f"last sync: {line}")
+        if self.session.watcher is not None:
+            self.dry_run()
+
+    # -- watch ---------------------------------------------------------------------------
+
+    def toggle_watch(self) -> None:
+        """Start or stop syncing on every save (``engine.watch``; it syncs everything first)."""
+        if self.session.watcher is not None:
+            self.session.unwatch()
+            self._watch_state("off")
+            return
+        source = self._find_source()
+        if source is None:
+            self.post_message(Failure("watch", "no folder to sync"))
+            return
+        try:
+            self.session.watch(source.folder, source.dst)
+        except BelayException as e:
+            self.post_message(Failure("watch", self.session.reason(e)))
+            return
+        self._watch_state("starting")
+
+    def on_watch_status(self, event: WatchStatus) -> None:
+        if self.session.watcher is not None:
+            self._watch_state(event.state)
+
+    def _watch_state(self, state: str) -> None:
+        on = self.session.watcher is not None
+        self.query_one("#sync-watch", Static).update(
+            Text(f"watch: {state}", style="bold green" if on else "dim")
+        )
+        self.post_message(self.WatchChanged(on))
 
     def on_progress(self, event: Progress) -> None:
         if event.task == "sync":

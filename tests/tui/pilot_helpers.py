@@ -6,13 +6,17 @@ import time
 from collections.abc import Callable
 
 
-async def until(pilot, condition: Callable[[], object], what: str = "", timeout: float = 20):
-    """Let the app run until ``condition()`` holds (a condition, not a fixed sleep)."""
+async def until(
+    pilot, condition: Callable[[], object], what: str | Callable[[], str] = "", timeout=20.0
+):
+    """Let the app run until ``condition()`` holds (a condition, not a fixed sleep).
+    ``what`` names it for the timeout error (a callable: computed then)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             app = pilot.app
             state = f"running={app.session.running} status={app.session.status}"
+            what = what() if callable(what) else what
             raise AssertionError(f"timed out waiting for {what or condition} ({state})")
         await pilot.pause(0.02)
 

@@ -44,9 +44,10 @@ async def test_palette_offers_every_available_action(make_app):
     async with app.run_test() as pilot:
         await connected(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        expected = {a.title for a in ACTIONS if a.name != "replug"}  # plugged in: no replug
+        # Connected and plugged in: no reconnect, no replug.
+        expected = {a.title for a in ACTIONS if a.name not in ("replug", "reconnect")}
         assert expected <= titles
-        assert "Virtual board: replug" not in titles
+        assert not {"Virtual board: replug", "Reconnect"} & titles
 
 
 async def test_palette_runs_an_action(make_app):

@@ -99,7 +99,8 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         await show_sync(pilot)
         await planned(pilot)
         await pilot.press("s")
-        await until(pilot, lambda: app.sync_pane.last is not None, "the sync")
+        last = app.query_one("#sync-last")
+        await until(pilot, lambda: app.sync_pane.last, lambda: f"the sync: {last.render()}")
         await planned(pilot)
         root = app.session.board.root
         assert (root / "main.py").read_text() == "print(1)\n"
@@ -107,7 +108,7 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         assert all(" unchanged" in line for line in tree_lines(app) if "." in line)
         assert text_of(app, "#sync-last").startswith("last sync: ")
         assert "2 files, 13 B in" in text_of(app, "#sync-last")
-        assert "(2 files)" in str(app.status_bar.render())
+        assert "(2 written)" in str(app.status_bar.render())
         assert "synced" in (project / ".belay" / "session.log").read_text()
 
 
@@ -162,3 +163,23 @@ async def test_a_sync_folder_that_does_not_exist_is_a_clear_error(make_app, proj
         notified = lambda: any("sync plan" in n.message for n in app._notifications)  # noqa: E731
         await until(pilot, notified, "the notification")
         assert isinstance(app, BelayApp) and app.is_running
+
+
+async def test_watch_syncs_each_save_until_turned_off(make_app, project):
+    board_folder(project, {"main.py": "print(1)\n"})
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        await show_sync(pilot)
+        await planned(pilot)
+        await pilot.press("w")
+        await until(pilot, lambda: text_of(app, "#sync-watch") == "watch: watching", "watching")
+        assert "watch on" in str(app.status_bar.render())
+        root = app.session.board.root
+        assert (root / "main.py").read_text() == "print(1)\n"  # the first, full sync
+        (project / "board" / "saved.py").write_text("N = 1\n")
+        await until(pilot, lambda: (root / "saved.py").is_file(), "the save to reach the board")
+        await until(pilot, lambda: "/: 1 written" in text_of(app, "#sync-last"), "the figures")
+        await pilot.press("w")
+        assert "watch off" in str(app.status_bar.render())
+        assert "watch" in (project / ".belay" / "session.log").read_text()
