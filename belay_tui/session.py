@@ -17,11 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engine.watch import Watcher
 from textual.app import App
 
 from engine import BelayException, ConnectionLost, Device, EventBus, Link, VirtualBoard
 from engine.events import Connected, Event, LinkState, Output
+from engine.watch import Watcher
 
 from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
 from .session_log import SessionLog
