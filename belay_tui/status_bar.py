@@ -88,6 +88,7 @@ class StatusBar(Widget):
             for name, value in sorted(self.pins.items()):
                 line2.append(f" {name} ")
                 line2.append(pin_mark(value), style="bold yellow" if value else "dim")
-        text = Text("\n").join([line1, line2])
-        text.no_wrap, text.overflow = True, "ellipsis"
-        return text
+        width = self.content_size.width or 80
+        for line in (line1, line2):  # one line each, whatever the width: cut, never wrap
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n").join([line1, line2])
