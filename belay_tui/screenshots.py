@@ -116,7 +116,9 @@ async def syncing(pilot: Pilot) -> None:
     bar = app.query_one("#sync-progress")
     await until(pilot, lambda: bar.progress > 0, "the first progress")
     board.bps = 1  # hold the picture still
-    await pilot.press("f2", *"led.value()", "enter", "f3")
+    await pilot.press("f2")
+    await until(pilot, lambda: app.focused is app.repl.input, "the console")
+    await pilot.press(*"led.value()", "enter", "f3")
 
 
 async def dependency_error(pilot: Pilot) -> None:

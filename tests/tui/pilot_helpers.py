@@ -32,3 +32,11 @@ async def run_line(pilot, *keys: str) -> None:
     app = pilot.app
     await pilot.press(*keys)
     await until(pilot, lambda: app.session.idle and not app.repl.pending, "the REPL line")
+
+
+async def show(pilot, key: str, selector: str) -> None:
+    """Press a pane's key and wait until ``selector`` has the focus, as a person would look
+    before typing."""
+    app = pilot.app
+    await pilot.press(key)
+    await until(pilot, lambda: app.focused is app.query_one(selector), f"{selector} focused")

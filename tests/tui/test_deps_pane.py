@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilot_helpers import connected, until
+from pilot_helpers import connected, show, until
 from textual.widgets import DataTable, Input
 
 from belay_tui.add_dependency_screen import AddDependencyScreen
@@ -37,8 +37,7 @@ def state_line(app) -> str:
 
 async def show_deps(pilot) -> None:
     app = pilot.app
-    await pilot.press("f4")
-    await until(pilot, lambda: app.focused is app.query_one("#deps-table"), "the table")
+    await show(pilot, "f4", "#deps-table")
     await until(pilot, lambda: app.deps_pane.rows, "the rows")
 
 
@@ -134,7 +133,8 @@ async def test_install_puts_dependencies_and_package_on_the_board(make_app, proj
         root = app.session.board.root
         assert (root / "lib" / "sensor" / "__init__.py").is_file()
         assert (root / "demo" / "__init__.py").read_text() == "VERSION=1\n"
-        await pilot.press("f2", *"import sensor; sensor.read()", "enter")
+        await show(pilot, "f2", "#repl-input")
+        await pilot.press(*"import sensor; sensor.read()", "enter")
         await until(pilot, lambda: app.repl.transcript.plain.endswith("21"), "the import")
 
 
