@@ -191,6 +191,8 @@ class BelayApp(App[int]):
             self.sync_pane.on_synced(event)
         elif isinstance(event, WatchStatus):
             self.sync_pane.on_watch_status(event)
+            self.repl.watch_syncing = event.state == "syncing"
+            self.repl.refresh_state()
         elif isinstance(event, SyncFailed):
             self.report(f"watch: {self.session.reason(event.message)}")
         elif isinstance(event, DependencyStatus):

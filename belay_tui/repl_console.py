@@ -60,6 +60,9 @@ class ReplConsole(Vertical):
         self.session = session
         self._highlighter = ReprHighlighter()
         self._pending: dict[Job, str] = {}  # REPL lines submitted and not yet finished
+        # A watch syncs from its own thread, outside the session's lane: a line entered
+        # meanwhile waits for the device, and the state line should say why.
+        self.watch_syncing = False
 
     def compose(self) -> ComposeResult:
         yield Transcript(id="transcript")
@@ -155,6 +158,8 @@ class ReplConsole(Vertical):
             label = blocker.label if blocker else "work"
             lines = f"{len(waiting)} line{'s' if len(waiting) > 1 else ''}"
             text, cls = f"input waits: the board is busy with {label} · {lines} queued", "-waiting"
+        elif running is not None and running in self._pending and self.watch_syncing:
+            text, cls = "input waits: the board is busy with a watch sync", "-waiting"
         elif running is not None and running in self._pending:
             text, cls = "running… ^c interrupts · ^d soft-resets after it", "-running"
         elif status.state in ("connecting", "reconnecting"):

@@ -130,7 +130,9 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, lambda: app.deps_pane.rows, "the rows")
     await pilot.press("U")
     await until(pilot, lambda: app.deps_pane.busy is None and app._notifications, "the update")
-    await until(pilot, lambda: app.session.idle, "the table to reload")
+    table = app.query_one("#deps-table")
+    locked = lambda: str(table.get_cell("main/helpers", "status")) == "ok"  # noqa: E731
+    await until(pilot, locked, "the table to reload")
 
 
 async def help_screen(pilot: Pilot) -> None:

@@ -49,14 +49,12 @@ class LinkStatus:
 @dataclass(eq=False)
 class Job:
     """One piece of engine work. ``work`` gets the connected :class:`Device` (None for the
-    connect job itself). ``on_error`` handles a failure; without it the app notifies.
-    ``background`` jobs (reports the user did not ask for) leave the link state alone."""
+    connect job itself). ``on_error`` handles a failure; without it the app notifies."""
 
     label: str
     work: Callable[[Device | None], Any]
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[BaseException], None] | None = None
-    background: bool = False
     needs_device: bool = True
     lane: bool = True  # False: host-only work (downloads) that need not wait for the board
     result: Any = None
@@ -134,7 +132,7 @@ class Session:
     def status(self) -> LinkStatus:
         link = self._link_status
         job = self.running
-        if job is not None and not job.background and link.state in ("connected", "busy"):
+        if job is not None and link.state in ("connected", "busy"):
             return LinkStatus("busy", job.label)
         if link.state == "busy":  # the engine's own view of a call the app did not start
             return LinkStatus("connected")
@@ -149,14 +147,13 @@ class Session:
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         *,
-        background: bool = False,
         needs_device: bool = True,
         lane: bool = True,
     ) -> Job:
         """Queue ``work`` to run on the device after what is already queued (``lane=False``:
         run it now, beside the board's work, for what never touches the board). Call from
         the UI thread; the outcome arrives as a :class:`JobEnded` message."""
-        job = Job(label, work, on_done, on_error, background, needs_device and lane, lane)
+        job = Job(label, work, on_done, on_error, needs_device and lane, lane)
         if lane:
             ticket = self._lane.ticket()
             with self._lock:
@@ -179,11 +176,12 @@ class Session:
             return self.running is None and not self.queued
 
     def blocker(self, job: Job) -> Job | None:
-        """The job the user asked for that runs or waits ahead of ``job``, if any."""
+        """The job that runs or waits ahead of ``job``, if any."""
         with self._lock:
-            ahead = [self.running] if self.running not in (None, job) else []
-            ahead += self.queued[: self.queued.index(job)] if job in self.queued else []
-        return next((j for j in ahead if not j.background), None)
+            if self.running not in (None, job):
+                return self.running
+            ahead = self.queued[: self.queued.index(job)] if job in self.queued else []
+        return ahead[0] if ahead else None
 
     def _run(self, job: Job, ticket: int) -> None:
         if not self._lane.wait(ticket):
@@ -313,7 +311,7 @@ class Session:
         """Ctrl-C the code the user is running; False when nothing of theirs runs."""
         with self._lock:
             job = self.running
-        if job is None or job.background or self.device is None:
+        if job is None or self.device is None:
             return False
         self.device.interrupt()
         return True
