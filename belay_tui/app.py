@@ -156,13 +156,14 @@ class BelayApp(App[int]):
         elif job.on_done is not None:
             job.on_done(job.result)
         self.repl.job_ended(job)
-        if job.label in ("connect", "reconnect") and job.error is None:
-            self.sync_pane.dry_run()
 
     @while_running
     def on_link_changed(self, message: LinkChanged) -> None:
         status = message.status
+        was_usable = self.status_bar.status.usable
         self.status_bar.status = status
+        if status.usable and not was_usable:
+            self.sync_pane.dry_run()  # (re)connected: compare the folder with this board
         self.repl.refresh_state()
         if status.state in ("lost", "failed"):
             self.notify(
@@ -201,7 +202,7 @@ class BelayApp(App[int]):
     @while_running
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
         # Files may have changed since the last look.
-        if message.pane.id == "sync" and self.session.status.usable:
+        if message.pane.id == "sync":
             self.sync_pane.dry_run()
         elif message.pane.id == "deps":
             self.deps_pane.reload()

@@ -114,7 +114,8 @@ async def syncing(pilot: Pilot) -> None:
     board.bps = 3000
     await pilot.press("s")
     bar = app.query_one("#sync-progress")
-    await until(pilot, lambda: bar.progress > 0, "the first progress")
+    # The first file's bytes are through; the big one takes seconds at this rate.
+    await until(pilot, lambda: bar.total > 1 and bar.progress > 0, "the first file's progress")
     board.bps = 1  # hold the picture still
     await pilot.press("f2")
     await until(pilot, lambda: app.focused is app.repl.input, "the console")

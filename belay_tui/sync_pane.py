@@ -139,9 +139,10 @@ class SyncPane(Vertical):
     def dry_run(self) -> None:
         """Compare the folder with the board again (one round trip); nothing is written.
 
-        Not while a sync runs (it compares again when done) or a comparison is pending."""
+        Not while a sync runs (it compares again when done), a comparison is pending, or
+        there is no board to compare with (a reconnect compares again)."""
         source = self._find_source()
-        if source is None or self.syncing or self.planning:
+        if source is None or self.syncing or self.planning or not self.session.status.usable:
             return
         self.planning = True
         if self.plan is None:

@@ -47,6 +47,14 @@ async def finished(pilot) -> None:
     await pilot.pause()
 
 
+async def update_all(pilot) -> None:
+    """U, then wait for the table to show the fetched rows."""
+    app = pilot.app
+    await pilot.press("U")
+    await finished(pilot)
+    await until(pilot, lambda: rows(app)["main/sensor"][2] == "ok", "the reload")
+
+
 async def test_table_lists_each_dependency(make_app, project, site):
     write_project(project, site)
     app = make_app()
@@ -62,9 +70,7 @@ async def test_update_all_fetches_locks_and_shows_each_row(make_app, project, si
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await show_deps(pilot)
-        await pilot.press("U")
-        await finished(pilot)
-        await until(pilot, lambda: rows(app)["main/sensor"][2] == "ok", "the reload")
+        await update_all(pilot)
         for name in ("helpers", "sensor"):
             row = rows(app)[f"main/{name}"]
             assert row[2:4] == ["ok", "1 file"]
@@ -89,9 +95,7 @@ async def test_a_failed_download_is_an_error_on_its_row(make_app, project, site)
     app = make_app()
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await show_deps(pilot)
-        await pilot.press("U")
-        await finished(pilot)
-        await until(pilot, lambda: rows(app)["main/sensor"][2] == "ok", "the reload")
+        await update_all(pilot)
         broken = rows(app)["main/broken"]
         assert (
             broken[2].startswith("failed: ") and "404" in app.deps_pane.failed["main/broken"].detail
@@ -105,8 +109,7 @@ async def test_clean_removes_what_is_no_longer_listed(make_app, project, site):
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await show_deps(pilot)
-        await pilot.press("U")
-        await finished(pilot)
+        await update_all(pilot)
         cached = project / ".belay" / "dependencies" / "main" / "sensor"
         assert cached.is_dir()
         text = (project / "pyproject.toml").read_text()
@@ -125,8 +128,7 @@ async def test_install_puts_dependencies_and_package_on_the_board(make_app, proj
     async with app.run_test(size=(120, 30)) as pilot:
         await connected(pilot)
         await show_deps(pilot)
-        await pilot.press("U")
-        await finished(pilot)
+        await update_all(pilot)
         await pilot.press("i")
         await finished(pilot)
         assert state_line(app) == "install: done"
