@@ -30,6 +30,11 @@ from .messages import Failure
 from .session import Session
 from .status_bar import human_bytes
 
+NO_PROJECT = (
+    "No pyproject.toml here or above: `belay-tui new DIR` makes a project, and its "
+    "[tool.belay] dependencies show here."
+)
+
 COLUMNS = ("name", "group", "status", "cached", "lock", "source")
 
 #: Row states (the engine's) and how they look.
@@ -94,6 +99,10 @@ class DepsPane(Vertical):
 
     def reload(self) -> None:
         """Read pyproject.toml, the cache and the lock again (host only, off the UI thread)."""
+        if not any((p / "pyproject.toml").is_file() for p in (self.project, *self.project.parents)):
+            # Not an error: plenty of sessions are just a board and a REPL.
+            self.query_one("#deps-head", Static).update(Text(NO_PROJECT, style="yellow"))
+            return
         self.session.submit(
             "dependency status",
             lambda _device: dependency_status(self.project),

@@ -169,3 +169,14 @@ async def test_a_broken_pyproject_is_shown_with_its_line(make_app, project):
         await until(pilot, lambda: "pyproject.toml" in str(head.render()), "the error")
         assert "line 1" in str(head.render())
         assert any(n.title == "error" for n in app._notifications)
+
+
+async def test_without_a_pyproject_it_says_how_to_make_one(make_app, project):
+    app = make_app()
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await pilot.press("f4")
+        head = app.query_one("#deps-head")
+        await until(
+            pilot, lambda: "No pyproject.toml here or above" in str(head.render()), "the hint"
+        )
+        assert not app._notifications
