@@ -132,3 +132,28 @@ def test_log_redacts_the_environment_password(tmp_path, monkeypatch, secret_env)
     text = (tmp_path / ".belay" / "session.log").read_text()
     assert secret_env not in text
     assert text.splitlines()[1] == " " * 32 + "second line"
+
+
+async def test_ctrl_l_clears_the_console(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await run_line(pilot, *"1+1", "enter")
+        assert app.repl.transcript.plain
+        await pilot.press("ctrl+l")
+        assert app.repl.transcript.plain == ""
+
+
+async def test_power_cut_from_the_palette_is_noticed_and_restored(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        bar = app.query_one(StatusBar)
+        await pilot.press("ctrl+p", *"power cut")
+        await until(pilot, lambda: app.screen.query_one(CommandList).option_count, "matches")
+        await pilot.press("enter")
+        await until(pilot, lambda: bar.connects == 2, "the board's restart to be restored")
+        await until(pilot, lambda: bar.status.state == "connected", "connected again")
+        await run_line(pilot, *"2**10", "enter")
+        assert app.repl.transcript.plain.splitlines()[-1] == "1024"
+        assert "the virtual board lost power" in app.repl.transcript.plain
