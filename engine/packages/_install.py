@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..events import DependencyStatus, Event, EventBus, Progress
 from ..exceptions import BelayException
-from ..sync import DEFAULT_IGNORE, sync
+from ..sync import DEFAULT_IGNORE
 from ._collect import collect
 from ._config import Dependency, Group, Project, ProjectLike, as_project
 from ._errors import ConfigError, DependencyError, IntegrityError
@@ -59,26 +59,32 @@ def install(
         lib = Path(tmp, "lib")
         lib.mkdir()
         installed = _stage(project, groups, lock, lib, bus, timeout)
-        # engine.sync.sync, not device.sync: these staging folders vanish, so they must not
-        # enter the history a reconnect replays. Dependencies are not subject to the
-        # project's ignore list (as in Belay); the project package is.
-        sync(
-            device,
+        # Not recorded: these staging folders vanish, so a reconnect must not replay them.
+        # Dependencies are not subject to the project's ignore list (as in Belay); the
+        # project package is.
+        device.sync(
             lib,
             "/lib",
             ignore=list(DEFAULT_IGNORE),
             mpy_cross_binary=mpy_cross_binary,
             progress=_relay(bus, "/lib"),
+            record=False,
         )
         for dep in installed:
             bus.publish(DependencyStatus(dep.group, dep.name, "installed"))
         if package is not None:
             dst = f"/{package.name}"
-            sync(device, package, dst, mpy_cross_binary=mpy_cross_binary, progress=_relay(bus, dst))
+            device.sync(
+                package,
+                dst,
+                mpy_cross_binary=mpy_cross_binary,
+                progress=_relay(bus, dst),
+                record=False,
+            )
         if main_file is not None:
             staged_main = Path(tmp, "main.py")
             shutil.copyfile(main_file, staged_main)
-            sync(device, staged_main, "/", ignore=[], progress=_relay(bus, "/main.py"))
+            device.sync(staged_main, "/", ignore=[], progress=_relay(bus, "/main.py"), record=False)
     if run_file is not None:
         device(run_file.read_text(encoding="utf-8"), record=False, minify=False)
     else:

@@ -214,32 +214,6 @@ def _deferred_interrupt() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-@contextlib.contextmanager
-def _session(device: Device) -> Iterator[RawRepl]:
-    """The device's protocol state, held (and shown as busy) for one streamed exchange, as
-    ``Device._exchange_raw`` holds it for a call: a dead link is dropped, and an exchange
-    that does not finish leaves the next one to resynchronise."""
-    with device._lock:
-        repl = device._repl
-        if repl is None:
-            raise ConnectionLost(device._down_message())
-        outer, device._busy = device._busy, ("the sync", time.monotonic())
-        try:
-            if device._resync:
-                repl.enter(soft_reset=False)
-                device._resync = False
-            yield repl
-            device.last_ok = time.time()
-        except ConnectionLost as e:
-            device._drop(str(e))
-            raise
-        except BaseException:
-            device._resync = True
-            raise
-        finally:
-            device._busy = outer
-
-
 def _call(device: Device, code: bytes, what: str) -> object:
     """One command of the text fallback. Not sent again after a reconnect (the writer's
     state is gone with the reset): the sync as a whole is redone instead."""
@@ -291,7 +265,7 @@ class _RawSender:
         call = f"_BSr({codec.to_literal(listing, 'the file list')},{self.unit},{biggest})"
         tail = "\n _BSS.clear()" if last else ""
         code = head + f"try:\n {call}{tail}\nexcept Exception as e:\n _BE(e)\n".encode()
-        with _session(self.device) as repl:
+        with self.device._session("the sync") as repl:
             self.repl = repl
             repl.send_code(code)
             repl.read_until(b"OK", "the board to accept the sync")

@@ -76,7 +76,7 @@ def send_webrepl(
     One round trip when the files' folders exist: the puts, then one command that prepares
     and renames, its reply read with theirs. Otherwise the folders are made first.
     """
-    from ._transfer import _call, _session
+    from ._transfer import _call
 
     if cancel is not None and cancel.is_set():
         raise SyncError("sync cancelled; files already renamed into place are complete")
@@ -87,7 +87,7 @@ def send_webrepl(
     puts = [(e.path + TEMP_SUFFIX, plan.contents[e.path]) for e in entries]
     listing = [e.path for e in entries]
     with device._lock:  # one exchange, in three steps
-        with _session(device) as repl:
+        with device._session("the sync") as repl:
             pending = repl.transport.send_puts(puts)
             repl.bytes_out += sum(HEADER_SIZE + len(data) for _name, data in puts)
         for e in entries:
@@ -95,7 +95,7 @@ def send_webrepl(
         # The board serves the puts before it reads this command: its input is one stream.
         rename = head + f"_BSq({codec.to_literal(listing, 'the file list')})".encode()
         errors = [tuple(e) for e in _call(device, rename, "the sync")]
-        with _session(device) as repl:
+        with device._session("the sync") as repl:
             refused = repl.transport.put_replies(pending)
     failed = {path for path, _why in errors}
     for name, status in refused:
