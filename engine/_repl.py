@@ -111,7 +111,7 @@ class RawRepl:
 
     # -- writing -------------------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self.bytes_out += len(data)
         self.transport.write(data)
 

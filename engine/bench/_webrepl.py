@@ -34,7 +34,12 @@ def measure_webrepl(target: BenchTarget) -> dict:
             return {}
         device("import os\ntry:\n os.mkdir('/bench')\nexcept OSError:\n pass", record=False)
         batch = _timed(lambda: transport.put_files(files))
-        singly = _timed(lambda: [transport.put_file(name, data) for name, data in files])
+
+        def one_by_one() -> None:
+            for name, data in files:
+                transport.put_file(name, data)
+
+        singly = _timed(one_by_one)
         got: list[bytes] = []
         get = _timed(lambda: got.append(transport.get_file("/bench/blob.bin")))
         if got != [blob]:

