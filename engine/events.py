@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from time import time
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,15 @@ class SyncFailed(Event):
     message: str
 
 
+WatchState = Literal["syncing", "watching", "running", "stopped"]
+
+
 @dataclass(frozen=True)
 class WatchStatus(Event):
     """What a watch is doing: "syncing", "watching", "running" (its script) or "stopped"."""
 
     folder: str
-    state: str
+    state: WatchState
 
 
 Listener = Callable[[Event], None]

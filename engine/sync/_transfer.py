@@ -24,7 +24,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import codec
 from .._repl import CTRL_D
@@ -58,6 +58,9 @@ _REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL;
 ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
 ProgressCallback = Callable[[Progress], None]
+#: How a sync's files travelled: the raw stream, base64 commands, WebREPL's file channel,
+#: or not at all (nothing to do).
+SyncMode = Literal["raw", "text", "webrepl", "none"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class SyncResult:
     bytes_written: int  # file bytes now on the board
     bytes_sent: int  # bytes the host sent, code included
     seconds: float
-    mode: str  # "raw", "text", "webrepl", or "none" when there was nothing to do
+    mode: SyncMode
     compressed: bool
 
 
@@ -107,6 +110,7 @@ def apply_plan(
     prepare = _prepare_call(plan)
     channel = link.file_channel
     direct = [e for e in plan.writes if fits(e)] if channel else []
+    mode: SyncMode
     if channel is not None and direct:
         # WebREPL's file channel; a name too long for it goes the text way.
         mode, use_raw, use_deflate = "webrepl", False, False
