@@ -176,7 +176,7 @@ class Link:
         attempt: int = 0,
         attempts: int = 0,
         *,
-        sampled=False,
+        sampled: bool = False,
     ) -> None:
         """Publish a new state. ``sampled`` (busy or idle, seen by the watch) only moves
         between connected and busy: it never hides a loss reported meanwhile."""
