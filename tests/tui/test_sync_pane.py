@@ -109,6 +109,20 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         assert "synced" in (project / ".belay" / "session.log").read_text()
 
 
+async def test_a_file_sent_unminified_is_counted_in_the_last_sync(make_app, project):
+    board_folder(project, {"ok.py": "X = 1\n", "odd.py": "print 'python 2'\n"})
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await connected(pilot)
+        await show_sync(pilot)
+        await planned(pilot)
+        await pilot.press("s")
+        last = app.query_one("#sync-last")
+        await until(pilot, lambda: app.sync_pane.last, lambda: f"the sync: {last.render()}")
+        assert (app.session.board.root / "odd.py").read_text() == "print 'python 2'\n"
+        assert text_of(app, "#sync-last").endswith(" · 1 not minified")
+
+
 async def test_dry_run_sees_a_changed_file(make_app, project):
     board_folder(project, {"main.py": "print(1)\n"})
     app = make_app()
