@@ -43,14 +43,14 @@ def minify(code: str) -> str:
 
     Code that does not tokenize is returned unchanged (the board will report the error).
     """
-    code = _LINE_BREAK.sub("\n", code.removeprefix("\ufeff"))
+    text = _LINE_BREAK.sub("\n", code.removeprefix("\ufeff"))
     try:
-        tokens = _merged(list(tokenize.generate_tokens(io.StringIO(code).readline)), code)
+        tokens = _merged(list(tokenize.generate_tokens(io.StringIO(text).readline)), text)
     except (tokenize.TokenError, SyntaxError):  # IndentationError is a SyntaxError
         return code
     if any(t.type == token.ERRORTOKEN and not t.string.isspace() for t in tokens):
         return code
-    return _Writer(code.count("\n") + (not code.endswith("\n") and code != "")).write(tokens)
+    return _Writer(text.count("\n") + (not text.endswith("\n") and text != "")).write(tokens)
 
 
 @dataclass(frozen=True)

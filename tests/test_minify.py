@@ -46,6 +46,9 @@ def same_program(source: str) -> str:
         "import os  # type: ignore\n",
         "print('no newline at the end')",
         "x = 1\r\ny = 2\r\n",
+        "if x:\n \tif y:\n \t\tz = 1\n \telse:\n\x0c \t\tz = 2\n",
+        "s = f'''{\n  x}\n  '''  # a multi-line f-string\n",
+        "# type: ignore\nx = 1\n",
         "from . import x\n",
     ],
 )

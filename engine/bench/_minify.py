@@ -11,6 +11,7 @@ minifier drops those).
 from __future__ import annotations
 
 import ast
+import io
 import json
 import subprocess
 import sysconfig
@@ -102,7 +103,7 @@ def _problem(source: str, small: str, verdict: Verdict) -> str | None:
         return f"no longer parses: {e}"
     before = _tree(source)
     problems = []
-    if len(source.splitlines()) != len(small.splitlines()):
+    if _line_count(source) != _line_count(small):
         verdict.line_count_changed += 1
         problems.append("line count changed")
     if _lines(before) != _lines(after):
@@ -112,6 +113,11 @@ def _problem(source: str, small: str, verdict: Verdict) -> str | None:
         verdict.meaning_changed += 1
         problems.append("meaning changed")
     return ", ".join(problems) or None
+
+
+def _line_count(text: str) -> int:
+    """Lines as CPython counts them (``str.splitlines`` also breaks at form feeds)."""
+    return len(io.StringIO(text, newline=None).readlines())
 
 
 def _tree(text: str) -> ast.Module:
