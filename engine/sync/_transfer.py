@@ -75,6 +75,12 @@ class SyncResult:
     mode: SyncMode
     compressed: bool
 
+    @property
+    def not_minified(self) -> dict[str, str]:
+        """Files written as they are although minifying was asked for: path -> reason."""
+        notes = self.plan.not_minified
+        return {e.path: notes[e.path] for e in self.plan.writes if e.path in notes}
+
 
 @dataclass
 class _File:
