@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from .._secret import Secret
+from ..exceptions import FeatureUnavailableError
 from ._interp import Interpreter
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
@@ -137,9 +138,35 @@ class VirtualBoard:
         if self._relay is not None:
             self._relay.interp.resume()
 
+    def adapter_unplug(self) -> None:
+        """Pull a USB-serial adapter out of a board on its own power: the port disappears
+        while the interpreter runs on (tasks, globals and threads as they are), and what it
+        prints meanwhile is lost. :meth:`adapter_replug` brings the port back."""
+        if self._relay is not None and self._host_fd >= 0:
+            self._relay.detach()
+            self._close_port()
+
+    def adapter_replug(self) -> None:
+        """Plug the adapter back in: the port returns at the same path, to the same
+        running board."""
+        if self._relay is not None and self._host_fd < 0:
+            self._relay.attach(self._open_port())
+
+    def wifi_drop(self, seconds: float) -> None:
+        """A WiFi outage: the WebREPL client is cut and new ones are refused for
+        ``seconds``, while the board runs on. Returns at once."""
+        if self._webrepl_server is None:
+            raise FeatureUnavailableError("wifi_drop needs a board started with webrepl=")
+        if self._relay is not None:
+            self._webrepl_server.outage(seconds)
+
     def _plug(self) -> None:
         if self._webrepl_server:
             self._webrepl_server.start()  # first: a taken address fails before anything runs
+        self._relay = Relay(self._open_port(), self._spawn, self._bps)
+
+    def _open_port(self) -> int:
+        """A new pty pair, its slave linked at :attr:`port`; returns the master."""
         master, slave = os.openpty()
         tty.setraw(slave)
         tty.setraw(master)
@@ -152,7 +179,14 @@ class VirtualBoard:
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(os.ttyname(slave))
-        self._relay = Relay(master, self._spawn, self._bps)
+        return master
+
+    def _close_port(self) -> None:
+        Path(self.port).unlink(missing_ok=True)
+        if self._host_fd >= 0:
+            os.close(self._host_fd)
+            os.close(self._slave_keep)
+        self._host_fd = -1
 
     def _unplug(self) -> None:
         relay, self._relay = self._relay, None
@@ -160,11 +194,8 @@ class VirtualBoard:
             return
         if self._webrepl_server:
             self._webrepl_server.stop()
-        Path(self.port).unlink(missing_ok=True)
         relay.stop()
-        os.close(self._host_fd)
-        os.close(self._slave_keep)
-        self._host_fd = -1
+        self._close_port()
 
     def _spawn(self) -> Interpreter:
         if self._relay is not None and self._webrepl_server:

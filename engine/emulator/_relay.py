@@ -74,6 +74,21 @@ class Relay:
         os.close(self._wake_r)
         os.close(self._wake_w)
 
+    def detach(self) -> None:
+        """The host's side goes away (a pulled USB-serial adapter): the board runs on, and
+        what it prints meanwhile is lost, as are bytes the host sent that it has not read."""
+        with self._swap_lock:
+            self.host_fd = -1
+            self._in.clear()
+            self._out.clear()
+        self._wake()
+
+    def attach(self, host_fd: int) -> None:
+        """The host's side is back, as ``host_fd`` (a new pty master)."""
+        with self._swap_lock:
+            self.host_fd = host_fd
+        self._wake()
+
     def power_cycle(self) -> None:
         """Kill the interpreter and boot a fresh one; bytes in flight are lost."""
         with self._swap_lock:
@@ -248,7 +263,10 @@ class Relay:
         return self._in[:1] == b"\x03" and time.monotonic() < self._sigint_hold
 
     def _write_host(self) -> None:
-        if not self._out or self.host_fd < 0:
+        if self.host_fd < 0:
+            self._out.clear()  # nobody listens: a detached adapter's output is lost
+            return
+        if not self._out:
             return
         n = min(len(self._out), self.to_host.allowance())
         if n <= 0:

@@ -12,8 +12,10 @@ ways, and binary frames are the file channel (``_webrepl_files``).
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from ._websocket import (
 )
 
 _TYPED_MAX = 10  # a board keeps this many typed password characters
+LEAVER_GRACE = 1.0  # seconds a new client waits for the session of one that left to end
+LIVE_GRACE = 0.1  # ... and for a session that looks live to turn out to be leaving
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -76,7 +80,9 @@ class WebreplServer:
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._session: _Session | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._freed = threading.Condition(self._lock)  # notified when a session ends
+        self._back_at = 0.0  # monotonic end of a WiFi outage (0: none)
 
     def __repr__(self) -> str:
         return f"<WebreplServer {self.url}>"
@@ -86,6 +92,9 @@ class WebreplServer:
         return f"ws://{self.host}:{self.port}"
 
     def start(self) -> None:
+        self._listen()
+
+    def _listen(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -102,15 +111,35 @@ class WebreplServer:
 
     def stop(self) -> None:
         """Stop listening and drop the client (the board lost power)."""
+        self._back_at = 0.0
+        self._stop_listening()
+        self.drop_client()
+
+    def outage(self, seconds: float) -> None:
+        """The board's WiFi drops for ``seconds``: its client is cut and new connections are
+        refused (nothing listens) until it is back, while the board runs on."""
+        self._back_at = time.monotonic() + seconds
+        self._stop_listening()
+        self.drop_client()
+        threading.Thread(target=self._outage_ends, name="webrepl-wifi", daemon=True).start()
+
+    def _outage_ends(self) -> None:
+        while (left := self._back_at - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))  # a simulated radio's downtime: nothing to wait on
+        with self._lock:
+            if self._back_at and self._listener is None:
+                self._back_at = 0.0
+                self._listen()
+
+    def _stop_listening(self) -> None:
         listener, self._listener = self._listener, None
         if listener is None:
             return
         with contextlib.suppress(OSError):
             listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
         listener.close()
-        self.drop_client()
 
     def drop_client(self, wait: bool = True) -> None:
         """End the current session, as a board's reboot does. ``wait=False``: end it from
@@ -132,9 +161,12 @@ class WebreplServer:
                 continue
             except OSError:
                 return
+            if not self._wait_for_leaver():
+                sock.close()  # a board rejects a concurrent connection outright
+                continue
             with self._lock:
                 if self._session is not None or self._listener is None:
-                    sock.close()  # a board rejects a concurrent connection outright
+                    sock.close()
                     continue
                 try:
                     session = self._session = _Session(self, sock)
@@ -143,10 +175,24 @@ class WebreplServer:
                     continue
             session.start()
 
+    def _wait_for_leaver(self) -> bool:
+        """Whether the slot is free, once a session whose client has just left has wound
+        down: a client that reconnects right after a drop gets a handshake, not a closed
+        socket. A live session keeps the slot (False), as on a board."""
+        start = time.monotonic()
+        with self._freed:
+            while (session := self._session) is not None:
+                leaving = session.leaving or session.client_gone()
+                if time.monotonic() - start > (LEAVER_GRACE if leaving else LIVE_GRACE):
+                    return False
+                self._freed.wait(0.02)  # woken early when the session ends
+        return True
+
     def _ended(self, session: _Session) -> None:
-        with self._lock:
+        with self._freed:
             if self._session is session:
                 self._session = None
+            self._freed.notify_all()
 
     def _password_matches(self, typed: bytes) -> bool:
         return typed == self._password.reveal().encode()
@@ -178,6 +224,19 @@ class _Session:
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="webrepl-session", daemon=True).start()
+
+    @property
+    def leaving(self) -> bool:
+        """The session is ending (its client left, or the board dropped it)."""
+        return self._ended.is_set()
+
+    def client_gone(self) -> bool:
+        """Whether the client has closed its end (the session may not have noticed yet)."""
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+            return bool(ready) and not self.sock.recv(1, socket.MSG_PEEK)
+        except (OSError, ValueError):
+            return True
 
     def send(self, opcode: int, payload: bytes) -> None:
         for i in range(0, max(len(payload), 1), wire.MAX_FRAME):
