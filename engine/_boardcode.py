@@ -10,15 +10,23 @@ import re
 
 from .minify import minify
 
-# {token} is the per-connection reply marker; see codec.new_token.
+# {token} is the per-connection reply marker; see codec.new_token. {session} is the id of
+# this runtime's session: a reconnect that finds it knows the board kept its state. _BK is
+# the board's record of its replies: how many it framed, and the last one (kind, payload),
+# which a reconnect fetches when the reply to the call in flight was lost on the way.
 _PRELUDE = """
 import sys
 _BN={token!r}
+_BI={session!r}
+_BK=[0,'','']
 _BT={{}}
 _BG={{}}
 _BGc=[0]
 _BGT=type((lambda:(yield))())
 def _BF(k,v):
+    _BK[0]+=1
+    _BK[1]=k
+    _BK[2]=v
     sys.stdout.write(_BN+k+str(len(v))+':'+v)
 def _BE(e):
     import io
@@ -140,9 +148,19 @@ del _Bi
 RESERVED = frozenset(re.findall(r"^(?:def |)(_B\w*)", _PRELUDE + _IMPLEMENTATION, re.M)) | {"_Bz"}
 
 
-def prelude(token: str, imports: bool = True) -> str:
-    """The runtime, plus Belay's convenience imports unless a ``startup`` replaces them."""
-    return minify(_PRELUDE.format(token=token) + (_IMPORTS if imports else ""))
+def prelude(token: str, session: str, imports: bool = True) -> str:
+    """The runtime, plus Belay's convenience imports unless a ``startup`` replaces them.
+    ``session`` is the id that tells a reconnect the board kept this runtime."""
+    return minify(
+        _PRELUDE.format(token=token, session=session) + (_IMPORTS if imports else "")
+    )
+
+
+def session_query(marker: str) -> str:
+    """Code that prints ``marker`` and then the board's session record: (the session id,
+    [replies framed, the last reply's kind, its payload]), or Nones on a board without our
+    runtime. Run outside the framing: the answer is not a reply to count."""
+    return f"print({marker!r}+repr((globals().get('_BI'),globals().get('_BK'))))"
 
 
 def implementation_probe() -> str:

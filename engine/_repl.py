@@ -32,6 +32,10 @@ PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
 # while in the raw REPL) says "soft reboot" and shows the raw prompt again.
 _BANNER_AT_PROMPT = re.compile(rb"MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*\r\n>>> \Z")
 RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
+PROMPT_WAIT = 0.5  # seconds an idle board gets to answer Ctrl-A with its raw prompt
+# Seconds between asks for the prompt once interrupted: longer than the sync's writer waits
+# for data (engine.sync._board.QUIET_MS), since its stdin swallows an ask as file data.
+ASK_AGAIN = 3.5
 
 
 def looks_reset(recent: bytes) -> bool:
@@ -134,6 +138,33 @@ class RawRepl:
             self.read_until(SOFT_REBOOT, "the soft reboot")
             self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
         self.sync()
+
+    def reach_prompt(self, running: float | None) -> bool:
+        """Reach a clean raw prompt interrupting only what must be: after an outage the
+        board may run on. Ctrl-A asks for the raw prompt, which a board at either prompt
+        gives at once and one running code gives when the code ends. ``running``: seconds
+        the call in flight may still take (None: no call of ours runs); past that, or at
+        once, Ctrl-C. Returns whether it had to interrupt."""
+        self.write(CTRL_A)
+        wait = PROMPT_WAIT if running is None else max(running, PROMPT_WAIT)
+        with contextlib.suppress(DeviceTimeoutError):
+            self.read_until(RAW_BANNER, "the raw REPL prompt", wait)
+            self.sync()
+            return False
+        self.write(b"\r" + CTRL_C + CTRL_C)
+        self.drain()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            self.write(CTRL_A)
+            left = deadline - time.monotonic()
+            try:
+                self.read_until(RAW_BANNER, "the raw REPL prompt", min(ASK_AGAIN, left))
+                break
+            except DeviceTimeoutError:
+                if left <= ASK_AGAIN:
+                    raise
+        self.sync()
+        return True
 
     def sync(self) -> None:
         token = secrets.token_hex(4).encode()

@@ -81,6 +81,7 @@ class ReplyReader:
         self.token = token
         self.out = OutputStream(sink)
         self.seen_output = False
+        self.framed = False  # the reply was a frame of the runtime's (the board counted it)
         self.recent = b""  # the last bytes received, to notice a board that reset
 
     def accepted(self, what: str) -> None:
@@ -143,6 +144,7 @@ class ReplyReader:
             if i:
                 self.out.feed(bytes(buf[:i]))
             del buf[: i + len(token)]
+            self.framed = True
             self.out.flush()
             frame = repl.read_until(CTRL_D, f"the end of the reply to {what}")[:-1]
             err = repl.read_until(CTRL_D, "the end of the error output")[:-1]

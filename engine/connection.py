@@ -19,14 +19,17 @@ Features drive the link through this contract and nothing else:
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from . import codec
+from ._boardcode import session_query
 from ._output import OutputStream
 from ._repl import CTRL_D, RESET_WINDOW, RawRepl, looks_reset
 from ._reply import Reply, ReplyReader
@@ -86,7 +89,10 @@ class Stream:
             reader.output(output)
         else:
             reader.accepted(what)
-        return reader.read(what, limit)
+        reply = reader.read(what, limit)
+        if reader.framed:
+            self._connection.replies += 1
+        return reply
 
     def abandon(self) -> None:
         """The board was left mid-exchange (what was sent after the code ended reached the
@@ -151,7 +157,12 @@ class Connection:
         self.lock = threading.RLock()  # one exchange at a time; features may hold it longer
         self.last_ok: float | None = None  # wall-clock time of the last good exchange
         self.lost_reason = ""
+        self.lost_at: float | None = None  # monotonic time the link went down
         self.closed = False
+        # The board's runtime: its session id, and the replies read that it framed (the
+        # board counts them too, so a reconnect can tell whether the call in flight ran).
+        self.session = ""
+        self.replies = 0
         self._baudrate = baudrate
         self._password = password
         self._repl: RawRepl | None = None
@@ -200,18 +211,59 @@ class Connection:
 
     def open(self) -> None:
         """Open the transport and enter the raw REPL (soft-resetting the board where the
-        link survives that), with a new reply token."""
+        link survives that), for a new session: the runtime is to be installed."""
+        repl = self._open_repl()
+        try:
+            # Over WebREPL a soft reset would close the board's socket: only resynchronise.
+            repl.enter(soft_reset=repl.transport.survives_soft_reset)
+        except BaseException:
+            repl.transport.close()
+            raise
+        self._start(repl)
+
+    def resume(self, running: float | None = None) -> Resumption:
+        """Open the link again after an outage without resetting the board first, and ask
+        it for this session's id (see docs/connections.md).
+
+        ``running``: seconds the call in flight may still take (None: none runs); the board
+        is interrupted only past that, or at once when nothing of ours runs. When the board
+        kept the session, the link is up as before and the result says whether the call in
+        flight finished (its reply, which the outage ate) or never started. When it did not
+        (it reset, or another board answers), the board is soft-reset where the link
+        survives that, for a new session: install the runtime and replay.
+        """
+        repl = self._open_repl()
+        try:
+            interrupted = repl.reach_prompt(running)
+            record = _session_record(repl)
+            sid, (count, kind, payload) = record or ("", (-1, "", ""))
+            kept = bool(self.session) and sid == self.session
+            kept = kept and count in (self.replies, self.replies + 1)
+            if not kept and repl.transport.survives_soft_reset:
+                repl.soft_reset()
+        except BaseException:
+            repl.transport.close()
+            raise
+        if not kept:
+            self._start(repl)
+            return Resumption(False, None, interrupted)
+        self._repl, self._resync = repl, False
+        missed = Reply(kind, payload) if count == self.replies + 1 else None
+        self.replies = count
+        return Resumption(True, missed, interrupted)
+
+    def _open_repl(self) -> RawRepl:
         target = self._locate()
         transport = open_transport(target, baudrate=self._baudrate, password=self._password)
         self._path = target
-        repl = RawRepl(transport, self.timeout)
-        try:
-            # Over WebREPL a soft reset would close the board's socket: only resynchronise.
-            repl.enter(soft_reset=transport.survives_soft_reset)
-        except BaseException:
-            transport.close()
-            raise
+        return RawRepl(transport, self.timeout)
+
+    def _start(self, repl: RawRepl) -> None:
+        """``repl`` is at a clean raw prompt of a board without our runtime: a new reply
+        token and session id for the runtime about to be installed."""
         self._token = codec.new_token()
+        self.session = secrets.token_hex(8)
+        self.replies = 0
         self._repl = repl
         self._resync = False
 
@@ -227,6 +279,7 @@ class Connection:
         if repl is None:
             return
         self.lost_reason = reason
+        self.lost_at = time.monotonic()
         repl.transport.close()
         self.events.publish(LinkLost(self.port, reason))
 
@@ -318,9 +371,12 @@ class Connection:
         return self._repl_now().transport.survives_soft_reset
 
     def soft_reset(self) -> None:
-        """Soft-reset the board and come back to its raw prompt (links that survive it)."""
+        """Soft-reset the board and come back to its raw prompt (links that survive it),
+        for a new session: the runtime is to be installed."""
         with self.lock:
-            self._repl_now().soft_reset()
+            repl = self._repl_now()
+            repl.soft_reset()
+            self._start(repl)
 
     def await_reset(self) -> None:
         """Soft-reset a board whose link does not survive it (WebREPL): ask, wait for it to
@@ -435,6 +491,32 @@ class Connection:
         self._idle_tail = (self._idle_tail + data)[-RESET_WINDOW:]
         if looks_reset(self._idle_tail):
             raise ConnectionLost("the board reset (power loss, its reset button or a watchdog)")
+
+
+class Resumption(NamedTuple):
+    """What :meth:`Connection.resume` found. ``kept``: the board kept the session (nothing
+    to replay). ``missed``: the reply to the call in flight, framed by the board but lost
+    on the way (None: that call never started, or the board did not keep the session).
+    ``interrupted``: something still ran and got Ctrl-C."""
+
+    kept: bool
+    missed: Reply | None
+    interrupted: bool
+
+
+def _session_record(repl: RawRepl) -> tuple[str, tuple[int, str, str]] | None:
+    """The board's (session id, (replies framed, last kind, last payload)), or None when
+    the board has no runtime of ours."""
+    marker = secrets.token_hex(4)
+    out = repl.exec_raw(session_query(marker)).decode(errors="replace")
+    _, found, text = out.partition(marker)
+    try:
+        sid, record = ast.literal_eval(text.split("\n", 1)[0].strip()) if found else (None, None)
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(sid, str) or not isinstance(record, list) or len(record) != 3:
+        return None
+    return sid, (record[0], record[1], record[2])
 
 
 def _is_local(port: str) -> bool:

@@ -29,7 +29,7 @@ from ._reply import BoardObject, Reply, ReplyKind, Stuck
 from ._secret import Secret
 from ._source import rewrite_traceback
 from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, TaskTable
-from .connection import Connection
+from .connection import Connection, Resumption
 from .emulator import VirtualBoard
 from .events import (
     Connected,
@@ -57,6 +57,9 @@ from .transport._ports import describe_ports, list_ports
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
+# Seconds a call without a timeout, still running when the board is back after an outage,
+# may run on before the reconnect interrupts it to take over the board.
+RUNNING_WAIT = 30.0
 
 _ARCHS = [
     None,
@@ -152,6 +155,8 @@ class Device(FileMethods):
         self.connect_count = 0
         self.implementation: Implementation | None = None
         self._connecting = True  # no reconnect from inside a connect or a restore
+        self._in_flight: float | None = None  # monotonic deadline of the call in flight
+        self._resumption: Resumption | None = None  # what the last reconnect found
         self._board: VirtualBoard | None = None
         self.connection = Connection(
             self._resolve_port(port),
@@ -236,6 +241,11 @@ class Device(FileMethods):
     def _connect(self) -> None:
         """Open the link, install the runtime and learn the implementation."""
         self.connection.open()
+        self._start_session()
+
+    def _start_session(self) -> None:
+        """On a board at a clean raw prompt without our runtime: install it, learn the
+        implementation."""
         self._proxy_garbage.clear()
         try:
             self._install_runtime()
@@ -259,15 +269,22 @@ class Device(FileMethods):
         self.connection.last_ok = time.time()
 
     def reconnect(
-        self, attempts: int | None = None, *, cancel: threading.Event | None = None
-    ) -> None:
-        """Open the link again and restore the board: the runtime, then the history replayed
-        (see docs/connections.md).
+        self,
+        attempts: int | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        resume: bool = True,
+    ) -> bool:
+        """Open the link again. A board that kept its state (the session id left at connect
+        is still in its RAM) is left as it is; any other is reset and restored: the runtime,
+        then the history replayed (see docs/connections.md). Returns whether the board kept
+        its state.
 
         ``attempts``: tries 1 s apart, negative for no limit; None takes the device's
         ``attempts``, or 1 when that is 0 (Belay's rule). A try starts early when the port
         reappears. ``cancel``: setting this event stops the tries (a UI's cancel button).
-        Raises :class:`ConnectionLost` when no try works.
+        ``resume=False``: reset and restore even a board that kept its state. Raises
+        :class:`ConnectionLost` when no try works.
         """
         if attempts is None:
             attempts = self.attempts or 1
@@ -293,9 +310,7 @@ class Device(FileMethods):
                 self.events.publish(Reconnecting(self.port, n, attempts, reason))
                 self._connecting = True
                 try:
-                    self._connect()
-                    self._restore()
-                    return
+                    return self._reopen(resume)
                 except (PyboardException, SyncError) as e:
                     # The board is back but a recorded command (or sync) fails now: retrying
                     # replays the same history, so give up and say which error.
@@ -334,30 +349,54 @@ class Device(FileMethods):
             # looking for a path, so it is done less often.
             time.sleep(min(0.1 if link.polls_usb else 0.02, left))
 
-    def _restore(self) -> None:
-        """After a connect: the history replayed, then Connected published."""
-        if self._history:
-            self.events.publish(Restoring(self.port, len(self._history)))
-            self._replay_history()
-        self.events.publish(Connected(self.port, self.implementation, self.connect_count))
+    def _reopen(self, resume: bool) -> bool:
+        """One try: the link open again and the board resumed (True) or restored."""
+        link = self.connection
+        if resume:
+            self._resumption = link.resume(self._running_wait())
+            kept = self._resumption.kept
+        else:
+            self._resumption, kept = None, False
+            link.open()
+        if not kept:
+            self._start_session()
+            if self._history:
+                self.events.publish(Restoring(self.port, len(self._history)))
+                self._replay_history()
+        else:
+            self.connect_count += 1
+            link.last_ok = time.time()
+        outage = time.monotonic() - link.lost_at if link.lost_at is not None else 0.0
+        self.events.publish(
+            Connected(self.port, self.implementation, self.connect_count, kept, outage)
+        )
+        return kept
 
-    def recover(self, error: ConnectionLost, what: str, *, resend: bool = True) -> None:
+    def _running_wait(self) -> float | None:
+        """Seconds the call in flight may still run on the board (None: no call runs)."""
+        if self._in_flight is None:
+            return None
+        return max(0.0, self._in_flight - time.monotonic())
+
+    def recover(self, error: ConnectionLost, what: str, *, resend: bool = True) -> bool:
         """The recovery policy, for a feature whose exchange found the link dead: reconnect
-        and restore when ``attempts`` allows, else re-raise. ``resend=False``: what was cut
-        off used board objects a reset destroys, so ConnectionLost is raised after the
-        reconnect too (the caller cannot simply send it again)."""
+        when ``attempts`` allows, else re-raise. Returns whether the board kept its state.
+        ``resend=False``: what was cut off used board objects a reset destroys, so
+        ConnectionLost is raised when the board did not keep its state (the caller cannot
+        simply send it again)."""
         if self.closed or self._connecting:
             raise error
         if self.attempts == 0:
             raise ConnectionLost(
                 f"{error} (attempts=0: no reconnect; device.reconnect() restores the board)"
             ) from None
-        self.reconnect()
-        if not resend:
+        kept = self.reconnect()
+        if not (resend or kept):
             raise ConnectionLost(
                 f"{what} was cut off by a lost link; the board is back and restored, but the "
                 "board object it used is gone"
             )
+        return kept
 
     def close(self) -> None:
         """Run teardown, leave the board at its friendly REPL and close the port."""
@@ -450,15 +489,48 @@ class Device(FileMethods):
         restored when ``attempts`` allows. A board error raises PyboardException.
         """
         with self.connection.lock:
+            limit = self.call_timeout
+            outer = self._in_flight
+            self._in_flight = time.monotonic() + (RUNNING_WAIT if limit is None else limit)
             try:
                 try:
                     reply = self._exchange(code, what, sink)
                 except ConnectionLost as e:
-                    self.recover(e, what, resend=resend)
-                    reply = self._exchange(code, what, sink)
+                    reply = self._after_loss(e, code, what, sink, resend)
             except Stuck as e:
                 self._unstick(e)
+            finally:
+                self._in_flight = outer
         return self.decode(reply, what, deserialize)
+
+    def _after_loss(
+        self,
+        error: ConnectionLost,
+        code: bytes,
+        what: str,
+        sink: Callable[[str], None] | None,
+        resend: bool,
+    ) -> Reply:
+        """The reply to a call whose link was lost, once the board is back. A board that
+        kept its state is asked, so the call runs exactly once: its reply if it finished
+        (the outage ate it), else it is sent now. One that lost its state gets the call
+        again (at least once), unless it ran past its timeout or used a board object."""
+        kept = self.recover(error, what, resend=resend)
+        resumed = self._resumption
+        interrupted = resumed is not None and resumed.interrupted
+        if kept and resumed is not None and resumed.missed is not None:
+            if interrupted and resumed.missed.kind == ReplyKind.ERROR:
+                raise DeviceTimeoutError(
+                    f"{what} was still running after the reconnect and ran past its timeout; "
+                    "interrupted it (Ctrl-C)"
+                )
+            return resumed.missed
+        if interrupted and not kept:
+            raise DeviceTimeoutError(
+                f"{what} was still running after the reconnect and ran past its timeout; "
+                "interrupting it reset the board, whose state was restored"
+            )
+        return self._exchange(code, what, sink)
 
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
         if self._proxy_garbage:
@@ -494,13 +566,14 @@ class Device(FileMethods):
                 f"{error}; reset the board: device.reconnect(), or its reset button"
             ) from None
         self.connection.drop(str(error))
-        self.reconnect()
+        self.reconnect(resume=False)
         raise DeviceTimeoutError(f"{error}; the board was reset and its state restored") from None
 
     def _install_runtime(self) -> None:
         """The reply framing and task table, then the startup code (Belay's convenience
         imports unless ``startup`` replaces them)."""
-        self.connection.run_raw(prelude(self.connection.token, imports=self._startup is None))
+        link = self.connection
+        link.run_raw(prelude(link.token, link.session, imports=self._startup is None))
         if self._startup:
             self(self._startup, record=False)
 
@@ -533,7 +606,8 @@ class Device(FileMethods):
                 # WebREPL restarts from boot.py) and restore.
                 link.await_reset()
                 self.reconnect(
-                    self.attempts if self.attempts < 0 else max(self.attempts, SOFT_RESET_RETRIES)
+                    self.attempts if self.attempts < 0 else max(self.attempts, SOFT_RESET_RETRIES),
+                    resume=False,
                 )
                 return
             self._connecting = True

@@ -33,11 +33,18 @@ class Output(Event):
 
 @dataclass(frozen=True)
 class Connected(Event):
-    """A (re)connection finished: the board is at a clean raw REPL with the runtime loaded."""
+    """A (re)connection finished: the board is at a clean raw REPL with the runtime loaded.
+
+    After an outage, ``outage`` is how long the link was down (seconds, from the loss to
+    now) and ``kept`` says whether the board kept its state (nothing replayed) or was
+    restarted and its state replayed. ``outage`` is None for the first connection.
+    """
 
     port: str
     implementation: object
     count: int
+    kept: bool = False
+    outage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,10 @@ class LinkPhase(StrEnum):
         return self in (LinkPhase.LOST, LinkPhase.RECONNECTING, LinkPhase.FAILED)
 
 
+KEPT = "kept its state"  # connected again: the board ran on through the outage
+RESTORED = "restored"  # connected again: the board restarted, its state was replayed
+
+
 @dataclass(frozen=True)
 class LinkState(Event):
     """The link supervisor's state changed (see ``engine.link``).
@@ -115,7 +126,9 @@ class LinkState(Event):
     ``state`` is a :class:`LinkPhase`; ``reason`` says why in a line (what runs, for
     busy). While reconnecting, this is try ``attempt`` of ``attempts`` (negative: no limit).
     ``connects`` counts the connections made so far; ``last_ok`` is the wall-clock time of
-    the last good exchange (None before the first).
+    the last good exchange (None before the first). Connected again after an outage, the
+    reason is :data:`KEPT` (the board kept its state) or :data:`RESTORED` (it restarted and
+    its state was replayed), and ``outage`` says how long the link was down (seconds).
     """
 
     port: str
@@ -125,6 +138,7 @@ class LinkState(Event):
     attempts: int = 0
     connects: int = 0
     last_ok: float | None = None
+    outage: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", LinkPhase(self.state))  # "lost" works too

@@ -34,6 +34,8 @@ from typing import Any
 
 from .device import Device
 from .events import (
+    KEPT,
+    RESTORED,
     Connected,
     Event,
     EventBus,
@@ -177,6 +179,7 @@ class Link:
         attempts: int = 0,
         *,
         sampled: bool = False,
+        outage: float | None = None,
     ) -> None:
         """Publish a new state. ``sampled`` (busy or idle, seen by the watch) only moves
         between connected and busy: it never hides a loss reported meanwhile."""
@@ -188,7 +191,7 @@ class Link:
                 return
             dev = self.device
             self._state = LinkState(
-                dev.port, state, reason, attempt, attempts, dev.connect_count, dev.last_ok
+                dev.port, state, reason, attempt, attempts, dev.connect_count, dev.last_ok, outage
             )
             self.events.publish(self._state)
 
@@ -202,8 +205,11 @@ class Link:
         elif isinstance(event, Restoring):
             self._set(LinkPhase.RESTORING, f"replaying {event.entries} history entries")
         elif isinstance(event, Connected):
-            restored = self.state == LinkPhase.RESTORING
-            self._set(LinkPhase.CONNECTED, "restored" if restored else "connected")
+            if event.outage is None:
+                self._set(LinkPhase.CONNECTED, "connected")
+            else:
+                reason = KEPT if event.kept else RESTORED
+                self._set(LinkPhase.CONNECTED, reason, outage=event.outage)
         elif isinstance(event, ReconnectFailed):
             self._set(LinkPhase.FAILED, event.reason)
 

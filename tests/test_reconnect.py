@@ -160,7 +160,7 @@ def test_history_replays_commands_definitions_and_thread_starts_in_order(board):
     note("a")
     dev("seen.append('b')")
     dev("y = 1", record=False)
-    dev.reconnect()
+    dev.reconnect(resume=False)  # a restart, even though the board kept its state
     # The replayed thread start runs in the background: wait for its append.
     for _ in range(400):
         if dev("len(seen)", record=False) == 2:

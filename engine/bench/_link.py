@@ -73,7 +73,8 @@ def _history(device: Device) -> None:
 
 
 def _restored(state: LinkState) -> bool:
-    return state.state == LinkPhase.CONNECTED and state.reason == "restored"
+    """Connected again after an outage (restored, or resumed where the board kept state)."""
+    return state.state == LinkPhase.CONNECTED and state.outage is not None
 
 
 def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
@@ -95,7 +96,7 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
         device.events.subscribe(count_replayed)
         for _ in range(rounds):
             start = time.perf_counter()
-            device.reconnect()
+            device.reconnect(resume=False)
             floor.append(time.perf_counter() - start)
         with Link(device, report_every=0):
             for _ in range(rounds):

@@ -15,6 +15,10 @@ from ..minify import minify
 TEMP_SUFFIX = ".~belay"  # files being written; a leftover one is removed by the next sync
 HASH_HEX = 16  # hex digits of sha256 kept: 64 bits tell a changed file from an unchanged one
 
+# The raw stream's writer gives up after this long without data (the link went away while
+# the board ran on, its interrupt character off): the file is dropped, the board is free.
+QUIET_MS = 3000
+
 # Chunk flags in the raw stream: each chunk of a file is preceded by one of these.
 ABORT, STORED, DEFLATED = 0, 1, 2
 
@@ -103,6 +107,8 @@ def _BSs(d,ps,sk):
 # folder by plain names: the unix port's VfsPosix garbles a rename of two absolute paths
 # (both share one path buffer), and names relative to the folder work on every port. _BSr
 # runs the raw binary stream; the text fallback calls _BSo/_BSw/_BSc one command at a time.
+# _BSr's go-ahead (a READY frame) is written directly, not with _BF: it is a step inside the
+# exchange, not a reply, so the board's record of its last reply (engine._boardcode) skips it.
 _WRITER = """
 import os,sys
 _BSS={{}}
@@ -204,12 +210,20 @@ def _BSc():
 def _BSr(fs,a,n):
     import micropython
     i=sys.stdin.buffer
+    try:
+        import select
+        P=select.poll()
+        P.register(sys.stdin,select.POLLIN)
+    except Exception:
+        P=None
     b=bytearray(n+1)
     m=memoryview(b)
     q=[0]
     def rd(v):
         k=0
         while k<len(v):
+            if P and not P.poll({quiet}):
+                raise OSError('no sync data for {quiet} ms')
             c=min(len(v)-k,a-q[0])
             g=i.readinto(v[k:k+c])
             if g:
@@ -221,7 +235,7 @@ def _BSr(fs,a,n):
     micropython.kbd_intr(-1)
     x=-1
     try:
-        _BF('Y','')
+        sys.stdout.write(_BN+'Y0:')
         for p,h,cs in fs:
             _BSo(p,h)
             for L in cs:
@@ -236,6 +250,10 @@ def _BSr(fs,a,n):
                 _BSc()
                 break
             _BSc()
+    except OSError:
+        _BSS['k']='cut off'
+        _BSc()
+        raise
     finally:
         micropython.kbd_intr(3)
     _BF('R',repr(_BSS['e']))
@@ -249,5 +267,7 @@ def scan_code() -> bytes:
 
 @functools.cache
 def writer_code() -> bytes:
-    code = _WRITER.format(temp=TEMP_SUFFIX, half=HASH_HEX // 2, abort=ABORT, deflated=DEFLATED)
+    code = _WRITER.format(
+        temp=TEMP_SUFFIX, half=HASH_HEX // 2, abort=ABORT, deflated=DEFLATED, quiet=QUIET_MS
+    )
     return minify(code).encode()
