@@ -151,9 +151,7 @@ RESERVED = frozenset(re.findall(r"^(?:def |)(_B\w*)", _PRELUDE + _IMPLEMENTATION
 def prelude(token: str, session: str, imports: bool = True) -> str:
     """The runtime, plus Belay's convenience imports unless a ``startup`` replaces them.
     ``session`` is the id that tells a reconnect the board kept this runtime."""
-    return minify(
-        _PRELUDE.format(token=token, session=session) + (_IMPORTS if imports else "")
-    )
+    return minify(_PRELUDE.format(token=token, session=session) + (_IMPORTS if imports else ""))
 
 
 def session_query(marker: str) -> str:

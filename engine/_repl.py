@@ -33,9 +33,9 @@ PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
 _BANNER_AT_PROMPT = re.compile(rb"MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*\r\n>>> \Z")
 RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
 PROMPT_WAIT = 0.5  # seconds an idle board gets to answer Ctrl-A with its raw prompt
-# Seconds between asks for the prompt once interrupted: longer than the sync's writer waits
-# for data (engine.sync._board.QUIET_MS), since its stdin swallows an ask as file data.
-ASK_AGAIN = 3.5
+# Zero bytes that end any read a program is stuck in after an outage: more than a chunk of
+# the sync's raw stream (engine.sync._transfer.CHUNK, 8 KB) and its flag byte.
+UNSTICK = 8200
 
 
 def looks_reset(recent: bytes) -> bool:
@@ -151,18 +151,12 @@ class RawRepl:
             self.read_until(RAW_BANNER, "the raw REPL prompt", wait)
             self.sync()
             return False
-        self.write(b"\r" + CTRL_C + CTRL_C)
+        # Something runs: interrupt it, and end any read it is stuck in (the sync's writer,
+        # its interrupt character off, takes Ctrl-C for file data; zero is its abort flag).
+        self.write(b"\r" + CTRL_C + CTRL_C + bytes(UNSTICK))
         self.drain()
-        deadline = time.monotonic() + self.timeout
-        while True:
-            self.write(CTRL_A)
-            left = deadline - time.monotonic()
-            try:
-                self.read_until(RAW_BANNER, "the raw REPL prompt", min(ASK_AGAIN, left))
-                break
-            except DeviceTimeoutError:
-                if left <= ASK_AGAIN:
-                    raise
+        self.write(CTRL_A)
+        self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
         self.sync()
         return True
 

@@ -515,22 +515,25 @@ class Device(FileMethods):
         kept its state is asked, so the call runs exactly once: its reply if it finished
         (the outage ate it), else it is sent now. One that lost its state gets the call
         again (at least once), unless it ran past its timeout or used a board object."""
-        kept = self.recover(error, what, resend=resend)
-        resumed = self._resumption
-        interrupted = resumed is not None and resumed.interrupted
-        if kept and resumed is not None and resumed.missed is not None:
-            if interrupted and resumed.missed.kind == ReplyKind.ERROR:
+        while True:
+            kept = self.recover(error, what, resend=resend)
+            resumed = self._resumption
+            interrupted = resumed is not None and resumed.interrupted
+            late = f"{what} was still running after the reconnect and ran past its timeout"
+            if kept and resumed is not None and resumed.missed is not None:
+                if interrupted and resumed.missed.kind == ReplyKind.ERROR:
+                    raise DeviceTimeoutError(f"{late}; interrupted it (Ctrl-C)")
+                return resumed.missed
+            if interrupted and not kept:
                 raise DeviceTimeoutError(
-                    f"{what} was still running after the reconnect and ran past its timeout; "
-                    "interrupted it (Ctrl-C)"
+                    f"{late}; interrupting it reset the board, whose state was restored"
                 )
-            return resumed.missed
-        if interrupted and not kept:
-            raise DeviceTimeoutError(
-                f"{what} was still running after the reconnect and ran past its timeout; "
-                "interrupting it reset the board, whose state was restored"
-            )
-        return self._exchange(code, what, sink)
+            try:
+                return self._exchange(code, what, sink)
+            except ConnectionLost as e:
+                if not kept:
+                    raise  # sent again to a restarted board and lost again: no loop
+                error = e  # another outage: the board is asked again
 
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
         if self._proxy_garbage:

@@ -81,7 +81,8 @@ def test_board_without_adc_still_connects(device):
     from engine._boardcode import prelude
 
     device("import machine\ndel machine.ADC\ndel ADC")
-    device.connection.run_raw(prelude(device.connection.token, device.connection.session))  # what a connect runs
+    link = device.connection
+    link.run_raw(prelude(link.token, link.session))  # what a connect runs
     assert device("'ADC' in globals(), 'Pin' in globals()") == (False, True)
 
 

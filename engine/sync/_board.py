@@ -15,10 +15,6 @@ from ..minify import minify
 TEMP_SUFFIX = ".~belay"  # files being written; a leftover one is removed by the next sync
 HASH_HEX = 16  # hex digits of sha256 kept: 64 bits tell a changed file from an unchanged one
 
-# The raw stream's writer gives up after this long without data (the link went away while
-# the board ran on, its interrupt character off): the file is dropped, the board is free.
-QUIET_MS = 3000
-
 # Chunk flags in the raw stream: each chunk of a file is preceded by one of these.
 ABORT, STORED, DEFLATED = 0, 1, 2
 
@@ -210,20 +206,12 @@ def _BSc():
 def _BSr(fs,a,n):
     import micropython
     i=sys.stdin.buffer
-    try:
-        import select
-        P=select.poll()
-        P.register(sys.stdin,select.POLLIN)
-    except Exception:
-        P=None
     b=bytearray(n+1)
     m=memoryview(b)
     q=[0]
     def rd(v):
         k=0
         while k<len(v):
-            if P and not P.poll({quiet}):
-                raise OSError('no sync data for {quiet} ms')
             c=min(len(v)-k,a-q[0])
             g=i.readinto(v[k:k+c])
             if g:
@@ -250,10 +238,6 @@ def _BSr(fs,a,n):
                 _BSc()
                 break
             _BSc()
-    except OSError:
-        _BSS['k']='cut off'
-        _BSc()
-        raise
     finally:
         micropython.kbd_intr(3)
     _BF('R',repr(_BSS['e']))
@@ -267,7 +251,5 @@ def scan_code() -> bytes:
 
 @functools.cache
 def writer_code() -> bytes:
-    code = _WRITER.format(
-        temp=TEMP_SUFFIX, half=HASH_HEX // 2, abort=ABORT, deflated=DEFLATED, quiet=QUIET_MS
-    )
+    code = _WRITER.format(temp=TEMP_SUFFIX, half=HASH_HEX // 2, abort=ABORT, deflated=DEFLATED)
     return minify(code).encode()
