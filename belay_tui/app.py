@@ -41,7 +41,7 @@ from .repl_console import ReplConsole
 from .session import Session
 from .session_log import SessionLog
 from .settings import resolve_port
-from .status_bar import StatusBar
+from .status_bar import StatusBar, outage_text
 from .sync_pane import SyncPane
 
 HERE = Path(__file__).parent
@@ -182,6 +182,8 @@ class BelayApp(App[int]):
             self.status_bar.board = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
         elif isinstance(event, LinkState):
             self.status_bar.connects = event.connects
+            if event.outage is not None:
+                self.status_bar.last_outage = outage_text(event)
         elif isinstance(event, DeviceReport):
             self.status_bar.mem_free = event.mem_free
         elif isinstance(event, Progress):

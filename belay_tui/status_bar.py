@@ -1,8 +1,9 @@
 """The status bar: the link at a glance.
 
 Two lines: how the link stands (red when it is lost), which board and how often it
-connected; then free memory, watch-on-save, the last sync and, on the virtual board, the
-pins its code drives.
+connected; then free memory, watch-on-save, the last sync, the last outage (its length, and
+whether the board kept its state or restarted and had it replayed) and, on the virtual
+board, the pins its code drives.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from engine.events import LinkPhase, LinkState
+from engine.events import KEPT, LinkPhase, LinkState
 from engine.text import human_bytes
 
 STATE_STYLE = {
@@ -25,6 +26,16 @@ STATE_STYLE = {
 }
 
 
+def outage_text(status: LinkState) -> str:
+    """How long the last outage was and what it did, for a state connected again after one:
+    "outage 1.5 s, state kept" (the board ran on) or "outage 1.5 s, state replayed" (it
+    restarted, and the history was replayed)."""
+    if status.outage is None:
+        return ""
+    what = "kept" if status.reason == KEPT else "replayed"
+    return f"outage {status.outage:.1f} s, state {what}"
+
+
 def pin_mark(value: int) -> str:
     return "●" if value == 1 else "○" if value == 0 else str(value)
 
@@ -35,6 +46,7 @@ class StatusBar(Widget):
     status: reactive[LinkState] = reactive(LinkState("", LinkPhase.CONNECTING))
     board: reactive[str] = reactive("")  # e.g. "MicroPython 1.29.0 · linux x64"
     connects: reactive[int] = reactive(0)
+    last_outage: reactive[str] = reactive("")  # outage_text of the last one
     mem_free: reactive[int | None] = reactive(None)
     watching: reactive[bool] = reactive(False)
     last_sync: reactive[str] = reactive("never")
@@ -76,6 +88,8 @@ class StatusBar(Widget):
         line2.append(f"mem {free} free │ ")
         line2.append("watch on" if self.watching else "watch off", "bold" if self.watching else "")
         line2.append(f" │ last sync {self.last_sync}")
+        if self.last_outage:
+            line2.append(f" │ {self.last_outage}")
         if self.pins:
             line2.append(" │ pins")
             for name, value in sorted(self.pins.items()):

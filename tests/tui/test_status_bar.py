@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pilot_helpers import connected, run_line, until
 
-from belay_tui.status_bar import StatusBar, human_bytes
-from engine.events import LinkPhase, LinkState
+from belay_tui.status_bar import StatusBar, human_bytes, outage_text
+from engine.events import KEPT, RESTORED, LinkPhase, LinkState
 
 
 def bar_text(app) -> str:
@@ -89,3 +89,28 @@ async def test_reconnecting_shows_the_attempt():
     assert bar.link_text() == "reconnecting (attempt 2 of 5)"
     bar.status = LinkState("virtual board", LinkPhase.RECONNECTING, attempt=7, attempts=-1)
     assert bar.link_text() == "reconnecting (attempt 7 of ∞)"
+
+
+def test_an_outage_says_whether_the_board_kept_its_state():
+    back = LinkState("virtual board", LinkPhase.CONNECTED, KEPT, outage=1.54)
+    assert outage_text(back) == "outage 1.5 s, state kept"
+    back = LinkState("virtual board", LinkPhase.CONNECTED, RESTORED, outage=0.25)
+    assert outage_text(back) == "outage 0.2 s, state replayed"
+    assert outage_text(LinkState("virtual board", LinkPhase.CONNECTED)) == ""
+
+
+async def test_a_pulled_adapter_shows_the_board_kept_its_state(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        bar = app.query_one(StatusBar)
+        await run_line(pilot, *"kept = 41", "enter")
+        app.session.board.adapter_unplug()
+        await until(pilot, lambda: bar.status.state == "reconnecting", "reconnecting")
+        app.session.board.adapter_replug()
+        await until(pilot, lambda: ", state kept" in bar_text(app), "the resume")
+        assert "connection #2" in bar_text(app)
+        await run_line(pilot, *"kept + 1", "enter")
+        assert app.repl.transcript.plain.splitlines()[-1] == "42"
+        app.session.board.power_cut()
+        await until(pilot, lambda: ", state replayed" in bar_text(app), "the restore")
