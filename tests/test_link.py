@@ -200,6 +200,7 @@ def test_bench_link_suite(capsys):
     assert "calls" not in result
     assert figures["history_entries"] == 6
     assert figures["idle_unplug_detect_ms"] > 0 and figures["replug_to_restored_ms"] > 0
+    assert figures["adapter_back_to_first_call_ms"] > 0 and figures["ratio_to_bare_reconnect"] > 0
 
 
 def test_bench_refuses_zero_rounds(capsys):

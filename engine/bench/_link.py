@@ -5,8 +5,12 @@ Needs the virtual board, which the suite unplugs, replugs and freezes. Figures:
 - ``idle_unplug_detect_ms``: cable pulled while idle -> ``lost`` published;
 - ``hung_board_detect_ms``: board stops answering, port kept -> ``lost`` (the keepalive);
 - ``replug_to_restored_ms``: cable back -> ``connected`` with the history replayed;
-- ``restore_floor_ms``: ``device.reconnect()`` with the board present (connect + replay),
-  the least a restore can take; ``ratio_to_floor`` compares the two.
+- ``restore_floor_ms``: ``device.reconnect(resume=False)`` with the board present (connect
+  + replay), the least a restore can take; ``ratio_to_floor`` compares the two;
+- ``adapter_back_to_first_call_ms``: a USB-serial adapter pulled from a board that runs on,
+  from plugging it back in to the first good call (the call waiting meanwhile), against
+  ``bare_reconnect_ms``, ``device.reconnect()`` to a board that kept its state (open the
+  port, ask for the session id): ``ratio_to_bare_reconnect``.
 
 Each is the median of ``rounds``.
 """
@@ -19,7 +23,8 @@ import time
 from collections.abc import Callable
 
 from ..device import Device
-from ..events import Event, EventBus, LinkPhase, LinkState, Restoring
+from ..emulator import VirtualBoard
+from ..events import Event, EventBus, LinkPhase, LinkState, Reconnecting, Restoring
 from ..link import Link
 from ._run import BenchTarget
 
@@ -98,6 +103,7 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
             start = time.perf_counter()
             device.reconnect(resume=False)
             floor.append(time.perf_counter() - start)
+        bare, first_call = _resumes(device, vb, rounds)
         with Link(device, report_every=0):
             for _ in range(rounds):
                 start = time.perf_counter()
@@ -123,4 +129,44 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
         "replug_to_restored_ms": ms(restored),
         "restore_floor_ms": ms(floor),
         "ratio_to_floor": round(statistics.median(restored) / statistics.median(floor), 2),
+        "bare_reconnect_ms": ms(bare),
+        "adapter_back_to_first_call_ms": ms(first_call),
+        "ratio_to_bare_reconnect": round(
+            statistics.median(first_call) / statistics.median(bare), 2
+        ),
     }
+
+
+def _resumes(device: Device, vb: VirtualBoard, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds of ``rounds`` bare reconnects to a board that kept its state, and of as many
+    pulled adapters from replug to the first good call."""
+    bare, back = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        device.reconnect()
+        bare.append(time.perf_counter() - start)
+    trying = threading.Event()
+
+    def note(event: Event) -> None:
+        if isinstance(event, Reconnecting):
+            trying.set()
+
+    unsubscribe = device.events.subscribe(note)
+    try:
+        for n in range(rounds):
+            trying.clear()
+            replugged: list[float] = []
+            vb.adapter_unplug()
+            threading.Thread(target=_replug, args=(vb, trying, replugged), daemon=True).start()
+            device.task.bench_read(n)  # blocks until the board is back
+            back.append(time.perf_counter() - replugged[0])
+    finally:
+        unsubscribe()
+    return bare, back
+
+
+def _replug(vb: VirtualBoard, trying: threading.Event, at: list[float]) -> None:
+    """Plug the adapter back in once the call has found the port gone; note when."""
+    trying.wait(30)
+    at.append(time.perf_counter())
+    vb.adapter_replug()
