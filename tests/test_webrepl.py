@@ -187,6 +187,16 @@ def test_second_client_is_refused(wdevice, wboard):
     second.close()
 
 
+def test_a_client_right_after_another_left_gets_a_handshake(wboard):
+    """A board frees its slot once the leaving client's session has wound down: the next
+    client, connecting at once, is served rather than cut off before the handshake."""
+    for _ in range(6):
+        client = WebreplTransport(wboard.webrepl_url, PASSWORD)
+        client.write(b"\x01")  # to the raw REPL and back: the session is fully up
+        assert b"raw REPL" in client.read(5.0) + client.read(0.5)
+        client.close()
+
+
 def test_serial_port_in_use_is_reported(wboard):
     with Device(wboard.port):  # the board's serial port, held by a serial client
         with pytest.raises(ConnectionFailedError, match="virtual board: .*ttyVB0"):
