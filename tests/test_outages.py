@@ -23,6 +23,15 @@ def wboard(tmp_path):
         yield vb
 
 
+@pytest.fixture
+def counting(board, event_log):
+    """A device on ``board`` with ``attempts=5``, its event log and the counter task."""
+    dev = Device(board.port, attempts=5)
+    log = event_log(dev.events)
+    yield dev, log, counter(dev)
+    dev.close()
+
+
 def counter(dev: Device) -> Callable[[], int]:
     """The issue's scenario: a setup that runs once, and a task that counts calls."""
     dev("setups = globals().get('setups', 0) + 1\nn = 0")
@@ -48,6 +57,12 @@ def replug_after_a_failed_try(board: VirtualBoard, log, tries: int = 1) -> threa
     return thread
 
 
+def pull_adapter(board: VirtualBoard, log) -> threading.Thread:
+    """Pull the adapter now; plug it back in once the device has failed a reconnect."""
+    board.adapter_unplug()
+    return replug_after_a_failed_try(board, log)
+
+
 def run_calls(bump: Callable[[], int], calls: int, outages: dict[int, Callable[[], None]]):
     results = []
     for i in range(calls):
@@ -70,8 +85,7 @@ def test_serial_adapter_pulled_for_a_while_150_calls(board, event_log):
     bump = counter(dev)
 
     def outage() -> None:
-        board.adapter_unplug()
-        replug_after_a_failed_try(board, log).join()
+        pull_adapter(board, log).join()
 
     results = run_calls(bump, 150, {50: outage})
     assert dev("n, setups", record=False) == (150, 1)
@@ -119,8 +133,7 @@ def test_two_outages_back_to_back(board, event_log):
 def test_a_call_whose_reply_was_lost_is_fetched_not_run_again(board, event_log):
     def sink(text: str) -> None:
         if "ran" in text and not log.of(Reconnecting):
-            board.adapter_unplug()  # the board finishes the call; its reply is lost
-            replug_after_a_failed_try(board, log)
+            pull_adapter(board, log)  # the board finishes the call; its reply is lost
 
     dev = Device(board.port, attempts=5, output=sink)
     log = event_log(dev.events)
@@ -140,16 +153,12 @@ def test_a_call_whose_reply_was_lost_is_fetched_not_run_again(board, event_log):
     dev.close()
 
 
-def test_a_call_that_never_reached_the_board_is_sent(board, event_log):
-    dev = Device(board.port, attempts=5)
-    log = event_log(dev.events)
-    bump = counter(dev)
+def test_a_call_that_never_reached_the_board_is_sent(board, counting):
+    dev, log, bump = counting
     assert bump() == 1
-    board.adapter_unplug()  # between calls: the next one cannot be written
-    replug_after_a_failed_try(board, log)
+    pull_adapter(board, log)  # between calls: the next one cannot be written
     assert bump() == 2
     assert dev("n", record=False) == 2
-    dev.close()
 
 
 def test_a_call_still_running_after_the_outage_is_waited_for(board, event_log):
@@ -159,8 +168,7 @@ def test_a_call_still_running_after_the_outage_is_waited_for(board, event_log):
 
     def sink(text: str) -> None:
         if "started" in text:
-            board.adapter_unplug()
-            replug_after_a_failed_try(board, log)
+            pull_adapter(board, log)
 
     dev = Device(board.port, attempts=5, output=sink)
     log = event_log(dev.events)
@@ -185,8 +193,7 @@ def test_a_call_still_running_after_the_outage_is_waited_for(board, event_log):
 def test_a_call_still_running_past_its_timeout_is_interrupted(board, event_log):
     def sink(text: str) -> None:
         if "started" in text:
-            board.adapter_unplug()
-            replug_after_a_failed_try(board, log)
+            pull_adapter(board, log)
 
     dev = Device(board.port, attempts=5, call_timeout=1.5, output=sink)
     log = event_log(dev.events)
@@ -214,8 +221,7 @@ def test_a_generator_goes_on_where_it_was(board, event_log):
 
     it = count()
     assert next(it) == 0
-    board.adapter_unplug()
-    replug_after_a_failed_try(board, log)
+    pull_adapter(board, log)
     assert list(it) == [1, 2, 3, 4]
     assert kept(log) == [True]
     dev.close()
@@ -224,10 +230,8 @@ def test_a_generator_goes_on_where_it_was(board, event_log):
 # -- faults -----------------------------------------------------------------------------------
 
 
-def test_board_reset_during_the_outage_is_restored_and_the_call_resent(board, event_log):
-    dev = Device(board.port, attempts=5)
-    log = event_log(dev.events)
-    bump = counter(dev)
+def test_board_reset_during_the_outage_is_restored_and_the_call_resent(board, counting):
+    dev, log, bump = counting
     dev("extra = 1", record=False)
     assert bump() == 1
     board.adapter_unplug()
@@ -236,7 +240,6 @@ def test_board_reset_during_the_outage_is_restored_and_the_call_resent(board, ev
     assert bump() == 1  # the history set n = 0 again; the call ran (at least once)
     assert dev("setups, 'extra' in globals()", record=False) == (1, False)
     assert kept(log) == [False] and log.of(Restoring)
-    dev.close()
 
 
 def test_board_reset_by_the_reconnect_itself(board, event_log):
@@ -248,8 +251,7 @@ def test_board_reset_by_the_reconnect_itself(board, event_log):
 
     def sink(text: str) -> None:
         if "guarding" in text and not log.of(Reconnecting):
-            board.adapter_unplug()
-            replug_after_a_failed_try(board, log)
+            pull_adapter(board, log)
             threading.Thread(target=reset_when_asked).start()
 
     def reset_when_asked() -> None:
@@ -359,8 +361,7 @@ def test_an_outage_mid_sync_redoes_it_from_its_plan_with_no_torn_file(tmp_path, 
             def pull(event) -> None:
                 if not pulled and event.done >= 0.4 * event.total:
                     pulled.append(event)
-                    board.adapter_unplug()
-                    replug_after_a_failed_try(board, log)
+                    pull_adapter(board, log)
 
             device.sync(src, progress=pull)
             assert pulled and kept(log) == [True]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pilot_helpers import connected, run_line, until
 
 from belay_tui.status_bar import StatusBar, human_bytes, outage_text
@@ -64,14 +66,22 @@ async def test_unplug_turns_it_red_and_the_app_keeps_running(make_app):
         assert app.repl.transcript.plain.splitlines()[-1] == "5"
 
 
+async def cut_the_link(pilot, line: str, cut: Callable[[], None]) -> StatusBar:
+    """Once connected, run ``line``, then ``cut()`` the link and wait for the app's device
+    to try to reconnect."""
+    await connected(pilot)
+    bar = pilot.app.query_one(StatusBar)
+    await run_line(pilot, *line, "enter")
+    cut()
+    await until(pilot, lambda: bar.status.state == "reconnecting", "reconnecting")
+    return bar
+
+
 async def test_an_idle_unplug_is_noticed_and_a_replug_restores_the_board(make_app):
     app = make_app()  # reconnects until the board is back
     async with app.run_test() as pilot:
-        await connected(pilot)
-        bar = app.query_one(StatusBar)
-        await run_line(pilot, *"from machine import Pin; Pin('LED', Pin.OUT).on()", "enter")
-        app.session.board.unplug()
-        await until(pilot, lambda: bar.status.state == "reconnecting", "reconnecting")
+        line = "from machine import Pin; Pin('LED', Pin.OUT).on()"
+        bar = await cut_the_link(pilot, line, lambda: app.session.board.unplug())
         assert bar.has_class("-lost")
         assert "reconnecting (attempt" in bar_text(app) and "of ∞)" in bar_text(app)
         await run_line(pilot, *"1+1", "enter")
@@ -102,11 +112,7 @@ def test_an_outage_says_whether_the_board_kept_its_state():
 async def test_a_pulled_adapter_shows_the_board_kept_its_state(make_app):
     app = make_app()
     async with app.run_test() as pilot:
-        await connected(pilot)
-        bar = app.query_one(StatusBar)
-        await run_line(pilot, *"kept = 41", "enter")
-        app.session.board.adapter_unplug()
-        await until(pilot, lambda: bar.status.state == "reconnecting", "reconnecting")
+        bar = await cut_the_link(pilot, "kept = 41", lambda: app.session.board.adapter_unplug())
         app.session.board.adapter_replug()
         await until(pilot, lambda: ", state kept" in bar_text(app), "the resume")
         assert "connection #2" in bar_text(app)
