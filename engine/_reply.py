@@ -81,7 +81,7 @@ class ReplyReader:
         self.token = token
         self.out = OutputStream(sink)
         self.seen_output = False
-        self.framed = False  # the reply was a frame of the runtime's (the board counted it)
+        self.framed = False  # a frame of the runtime's was read whole (the board counted it)
         self.recent = b""  # the last bytes received, to notice a board that reset
 
     def accepted(self, what: str) -> None:
@@ -144,7 +144,6 @@ class ReplyReader:
             if i:
                 self.out.feed(bytes(buf[:i]))
             del buf[: i + len(token)]
-            self.framed = True
             self.out.flush()
             frame = repl.read_until(CTRL_D, f"the end of the reply to {what}")[:-1]
             err = repl.read_until(CTRL_D, "the end of the error output")[:-1]
@@ -156,6 +155,7 @@ class ReplyReader:
             extra = rest[size:] + (err + late).decode(errors="replace")
             if extra:
                 self.out.sink(extra)
+            self.framed = True
             return Reply(kind[:1], rest[:size])
         if buf[:1] == CTRL_D and not self.seen_output:
             # The code never ran (a compile error): the raw REPL's own error frame.

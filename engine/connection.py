@@ -35,7 +35,7 @@ from ._repl import CTRL_D, RESET_WINDOW, RawRepl, looks_reset
 from ._reply import Reply, ReplyReader
 from ._secret import Secret
 from .events import EventBus, LinkLost
-from .exceptions import ConnectionLost, DeviceNotFoundError, DeviceTimeoutError
+from .exceptions import ConnectionLost, DeviceNotFoundError, DeviceTimeoutError, PyboardException
 from .transport import Transport, WebreplTransport, open_transport
 from .transport._ports import list_ports, locate_port, usb_identity
 from .transport._webrepl import PendingPuts
@@ -89,10 +89,11 @@ class Stream:
             reader.output(output)
         else:
             reader.accepted(what)
-        reply = reader.read(what, limit)
-        if reader.framed:
-            self._connection.replies += 1
-        return reply
+        try:
+            return reader.read(what, limit)
+        finally:  # counted also when the frame ends in KeyboardInterrupt or a timeout error
+            if reader.framed:
+                self._connection.replies += 1
 
     def abandon(self) -> None:
         """The board was left mid-exchange (what was sent after the code ended reached the
@@ -408,6 +409,7 @@ class Connection:
             try:
                 if self._resync:
                     repl.enter(soft_reset=False)
+                    self._learn_replies(repl)
                     self._resync = False
                 self._idle_tail = b""
                 yield Stream(self, repl)
@@ -420,6 +422,13 @@ class Connection:
                 raise
             finally:
                 self._busy = outer
+
+    def _learn_replies(self, repl: RawRepl) -> None:
+        """After a resynchronisation: the board may have framed a reply that was dropped
+        unread (an exchange cut short), so take its count of replies for ours."""
+        record = _session_record(repl)
+        if record is not None and record[0] == self.session:
+            self.replies = record[1][0]
 
     def exchange(
         self, code: bytes, what: str, sink: Sink | None = None, limit: float | None = None
@@ -513,7 +522,10 @@ def _session_record(repl: RawRepl) -> tuple[str, tuple[int, str, str]] | None:
     """The board's (session id, (replies framed, last kind, last payload)), or None when
     the board has no runtime of ours."""
     marker = secrets.token_hex(4)
-    out = repl.exec_raw(session_query(marker)).decode(errors="replace")
+    try:
+        out = repl.exec_raw(session_query(marker)).decode(errors="replace")
+    except PyboardException:  # not a MicroPython that runs our query: not our session
+        return None
     _, found, text = out.partition(marker)
     try:
         sid, record = ast.literal_eval(text.split("\n", 1)[0].strip()) if found else (None, None)

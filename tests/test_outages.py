@@ -4,6 +4,7 @@ flight runs exactly once. Against the virtual board's adapter_unplug/replug and 
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -208,6 +209,38 @@ def test_a_call_still_running_past_its_timeout_is_interrupted(board, event_log):
     with pytest.raises(DeviceTimeoutError, match="still running after the reconnect"):
         forever()
     assert dev("kept", record=False) == 1  # interrupted, not reset
+    dev.close()
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_a_call_interrupted_on_the_host_keeps_the_counts_in_step(board, event_log, presses):
+    """Ctrl-C on the host: the board frames the KeyboardInterrupt, and the host reads that
+    frame (one press) or drops it unread and resynchronises (a second press), and either way
+    knows the board's count: after a later outage a call that never started is sent rather
+    than answered with that old reply."""
+    pressed = []
+
+    def sink(text: str) -> None:
+        if "spinning" in text and len(pressed) < presses:
+            pressed.append(text)
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C on the host, mid-call
+
+    dev = Device(board.port, attempts=5, output=sink)
+    log = event_log(dev.events)
+    bump = counter(dev)
+
+    @dev.task
+    def spin():
+        print("spinning")
+        while True:
+            time.sleep_ms(10)
+
+    with pytest.raises(KeyboardInterrupt):
+        spin()
+    assert bump() == 1
+    pull_adapter(board, log)  # between calls
+    assert bump() == 2
+    assert kept(log) == [True]
     dev.close()
 
 
