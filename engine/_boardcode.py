@@ -156,10 +156,10 @@ def prelude(token: str, session: str, imports: bool = True) -> str:
 
 
 def session_query(marker: str) -> str:
-    """Code that prints ``marker`` and then the board's session record: (the session id,
-    [replies framed, the last reply's kind, its payload]), or Nones on a board without our
-    runtime. Run outside the framing: the answer is not a reply to count."""
-    return f"print({marker!r}+repr((globals().get('_BI'),globals().get('_BK'))))"
+    """Code that prints the board's session record between two ``marker``: (the session
+    id, [replies framed, the last reply's kind, its payload]), or Nones on a board without
+    our runtime. Run outside the framing: the answer is not a reply to count."""
+    return f"print({marker!r}+repr((globals().get('_BI'),globals().get('_BK')))+{marker!r})"
 
 
 def implementation_probe() -> str:

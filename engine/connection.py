@@ -526,9 +526,9 @@ def _session_record(repl: RawRepl) -> tuple[str, tuple[int, str, str]] | None:
         out = repl.exec_raw(session_query(marker)).decode(errors="replace")
     except PyboardException:  # not a MicroPython that runs our query: not our session
         return None
-    _, found, text = out.partition(marker)
+    parts = out.split(marker)  # a board thread may print around the record, not inside it
     try:
-        sid, record = ast.literal_eval(text.split("\n", 1)[0].strip()) if found else (None, None)
+        sid, record = ast.literal_eval(parts[1]) if len(parts) > 2 else (None, None)
     except (ValueError, SyntaxError):
         return None
     if not isinstance(sid, str) or not isinstance(record, list) or len(record) != 3:

@@ -260,6 +260,27 @@ def test_a_generator_goes_on_where_it_was(board, event_log):
     dev.close()
 
 
+def test_a_board_thread_runs_through_the_outage_and_is_not_started_again(board, counting):
+    dev, log, _bump = counting
+    dev("started = 0\nticks = 0")
+
+    @dev.thread
+    def ticker():
+        global started, ticks
+        started += 1
+        while True:
+            ticks += 1
+            print("tick", ticks)
+            time.sleep_ms(5)
+
+    ticker()
+    before = dev("ticks", record=False)
+    pull_adapter(board, log)  # the next call finds the port gone, and reconnects
+    assert dev("started", record=False) == 1
+    assert dev("ticks", record=False) > before
+    assert kept(log) == [True]
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 
