@@ -3,12 +3,15 @@
 Each scene drives the app on a virtual board (real MicroPython) into one of its main states
 with the keys a person would press; the snapshot tests replay the same scenes, so the
 pictures and the tests cannot drift apart. Everything shown is made deterministic: a demo
-project with fixed contents, no temporary paths on screen, a steady cursor.
+project with fixed contents, no temporary paths on screen, a steady cursor, and a virtual
+board that reports fixed figures (free memory, firmware version, platform: see
+``VirtualBoard(fixed_figures=...)``), so the pictures are the same on every machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -17,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+
+from engine.emulator import FIXED_FIGURES_ENV
 
 from .app import BelayApp
 
@@ -111,10 +116,11 @@ async def syncing(pilot: Pilot) -> None:
     await pilot.press("f3")
     await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
     await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
-    board.bps = 3000
+    board.bps = 400
     await pilot.press("s")
     bar = app.query_one("#sync-progress")
-    # The first file's bytes are through; the big one takes seconds at this rate.
+    # The small files' bytes are through at once; the big one's first chunk takes over ten
+    # seconds at this rate, so a loaded machine still catches the same moment.
     await until(pilot, lambda: bar.total > 1 and bar.progress > 0, "the first file's progress")
     board.bps = 1  # hold the picture still
     await pilot.press("f2")
@@ -169,6 +175,7 @@ async def shoot(name: str, out: Path, project: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    os.environ[FIXED_FIGURES_ENV] = "1"  # the boards the scenes start report fixed figures
     out = Path(argv[0] if argv else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     for name in SCENES:

@@ -24,7 +24,9 @@ async def test_says_virtual_board_with_board_and_memory(make_app):
         await connected(pilot)
         await until(pilot, lambda: "KB free" in bar_text(app) or "MB free" in bar_text(app))
         text = bar_text(app)
-        assert "● connected │ virtual board │ MicroPython 1.29" in text
+        impl = app.session.device.implementation  # the firmware the board reports
+        version = ".".join(map(str, impl.version))
+        assert f"● connected │ virtual board │ MicroPython {version} · {impl.platform}" in text
         assert "connection #1" in text
         assert "watch off" in text and "last sync never" in text
 

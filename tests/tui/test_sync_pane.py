@@ -82,7 +82,8 @@ async def test_tree_marks_every_path_with_sizes_and_totals(make_app, project):
         assert "· junk.pyc  ignored" in lines
         assert "- old.txt  5 B  deleted" in lines
         assert "+ main.py  9 B  added" in lines
-        assert "  + util.py  4 B  added"  # minified in lines
+        assert "+ lib  added" in lines
+        assert "  + util.py  4 B  added" in lines  # "X = 1\n", minified to "X=1\n"
         totals = text_of(app, "#sync-totals")
         assert totals.startswith("+2 added  ~0 changed  -1 deleted  =0 unchanged  ·1 ignored")
         assert "to write 13 B" in totals
