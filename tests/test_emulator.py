@@ -10,8 +10,8 @@ import sys
 import serial
 
 from engine import Device, VirtualBoard
-from engine.emulator import FIXED_FIGURES_ENV
 from engine._repl import RAW_BANNER, RawRepl
+from engine.emulator import FIXED_FIGURES_ENV
 from engine.transport import SerialTransport
 
 
