@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.pilot import Pilot
 
 from engine.emulator import FIXED_FIGURES_ENV
@@ -99,8 +100,8 @@ async def lost(pilot: Pilot) -> None:
     await type_lines(pilot, "import sys; sys.platform")
     app: BelayApp = pilot.app
     await pilot.press("ctrl+p", *"unplug")
-    await until(pilot, lambda: app.screen.query("CommandList"), "the palette")
-    await pilot.pause(0.3)
+    matches = lambda: any(c.option_count for c in app.screen.query(CommandList))  # noqa: E731
+    await until(pilot, matches, "the palette's match")
     await pilot.press("enter")
     await until(pilot, lambda: not app.session.board.plugged, "the unplug")
     await type_lines(pilot, "1 + 1")
