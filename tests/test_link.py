@@ -59,6 +59,7 @@ def test_states_in_order_through_an_unplug_and_replug(board, event_log):
         "connected",
     ]
     tries = [e for e in log.of(LinkState) if e.state == "reconnecting"]
+    assert tries  # waited for above: the lists below are not empty
     assert [e.attempt for e in tries] == list(range(1, len(tries) + 1))
     assert all(e.attempts == -1 for e in tries)
     assert back.last_ok is not None

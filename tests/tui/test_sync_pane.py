@@ -103,7 +103,8 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         root = app.session.board.root
         assert (root / "main.py").read_text() == "print(1)\n"
         assert (root / "lib" / "util.py").read_text() == "X=1\n"  # minified
-        assert all(" unchanged" in line for line in tree_lines(app) if "." in line)
+        files = [line for line in tree_lines(app) if "." in line]
+        assert files == ["  = util.py  4 B  unchanged", "= main.py  9 B  unchanged"], files
         assert text_of(app, "#sync-last").startswith("last sync: ")
         assert "2 files, 13 B in" in text_of(app, "#sync-last")
         assert "(2 written)" in str(app.status_bar.render())
