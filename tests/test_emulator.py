@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 
 import serial
 
@@ -112,6 +113,23 @@ def test_power_cut_reboots_with_banner(board):
         data += chunk
     assert b"MicroPython" in data
     ser.close()
+
+
+def reply_rate(port: str, size: int = 2000) -> float:
+    """Bytes per second of a ``size``-byte reply, timed from the request: the line may make
+    it slower (a loaded machine too), never faster."""
+    with Device(port) as dev:
+        start = time.perf_counter()
+        assert dev(f"'x' * {size}") == "x" * size
+        return size / (time.perf_counter() - start)
+
+
+def test_the_link_keeps_to_its_byte_rate(tmp_path):
+    # Only the bound load cannot break is asserted: a link within 10 % of its rate or slower.
+    with VirtualBoard(root=tmp_path, bps=4000) as vb:
+        assert reply_rate(vb.port) / 4000 <= 1.1
+        vb.bps = 8000  # changed while running
+        assert reply_rate(vb.port) / 8000 <= 1.1
 
 
 def test_throttled_link_still_correct(tmp_path):
