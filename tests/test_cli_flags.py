@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 
@@ -12,6 +10,7 @@ import pytest
 from pkgsite import make_project, silent_port
 from test_emulator import reply_rate
 from test_sync import write
+from test_watch import watch_command
 from waiting import Lines
 
 from belay_tui.cli import main
@@ -80,27 +79,13 @@ def test_watch_runs_a_script_after_each_sync(board, tmp_path, flags, second):
     folder = tmp_path / "src"
     write(folder, "a.py", "a = 1\n")
     script = write(tmp_path, "runs.py", RUNS)
-    cmd = ["watch", board.port, str(folder), "--run", str(script), *flags]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "belay_tui.cli", *cmd],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
-    )
-    try:
-        lines = Lines(proc.stdout)
-        while (line := lines.next("the first run's output")).strip() != "run 1":
+    with watch_command(board.port, str(folder), "--run", str(script), *flags) as lines:
+        while lines.next("the first run's output").strip() != "run 1":
             pass
         write(folder, "a.py", "a = 2\n")
-        while not (line := lines.next("the run after the edit")).startswith("synced"):
+        while not lines.next("the sync after the edit").startswith("synced"):
             pass
         assert lines.next("the second run's output").strip() == second
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_emulator_bps_paces_its_link(tmp_path):

@@ -24,6 +24,10 @@ def states(log, busy: bool = True) -> list[str]:
     return out
 
 
+#: The states a link goes through when the board goes away and its state is restored.
+THROUGH_AN_OUTAGE = ["connected", "lost", "reconnecting", "restoring", "connected"]
+
+
 def test_idle_unplug_is_noticed_and_the_next_call_raises(board, event_log):
     dev = Device(board.port)  # attempts=0: noticed, not repaired
     log = event_log(dev.events)
@@ -51,13 +55,7 @@ def test_states_in_order_through_an_unplug_and_replug(board, event_log):
         assert back.reason == "restored"
         assert link.state == "connected"
         assert dev("x + 1", record=False) == 42
-    assert states(log, busy=False) == [
-        "connected",
-        "lost",
-        "reconnecting",
-        "restoring",
-        "connected",
-    ]
+    assert states(log, busy=False) == THROUGH_AN_OUTAGE
     tries = [e for e in log.of(LinkState) if e.state == "reconnecting"]
     assert tries  # waited for above: the lists below are not empty
     assert [e.attempt for e in tries] == list(range(1, len(tries) + 1))
@@ -229,10 +227,4 @@ def test_a_loss_repaired_by_a_call_is_not_repaired_twice(board, event_log):
         until(lambda: link.ticks >= ticks + 5, "five more ticks of the link")
         assert link.state == "connected"
     assert dev.connect_count == 2
-    assert states(log, busy=False) == [
-        "connected",
-        "lost",
-        "reconnecting",
-        "restoring",
-        "connected",
-    ]
+    assert states(log, busy=False) == THROUGH_AN_OUTAGE

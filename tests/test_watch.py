@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -78,25 +79,31 @@ def test_missing_folder(device, tmp_path):
         Watcher(device, tmp_path / "nope")
 
 
-def test_watch_command_until_ctrl_c(board, folder):
+@contextlib.contextmanager
+def watch_command(*args: str) -> Iterator[Lines]:
+    """``belay-tui watch ARGS`` in its own process, as a user runs it: its output lines
+    while it runs; then Ctrl-C, which must end it cleanly."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "belay_tui.cli", "watch", board.port, str(folder)],
+        [sys.executable, "-m", "belay_tui.cli", "watch", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     try:
-        lines = Lines(proc.stdout)
-        assert lines.next("the first sync").startswith("synced wrote /a.py")
-        assert lines.next("the watching line").startswith(f"watching {folder}")
-        write(folder, "new.py", "n = 1\n")
-        until(lambda: "new.py" in files(board.root), "new.py on the board")
-        assert "synced wrote /new.py" in lines.next("the sync of new.py")
+        yield Lines(proc.stdout)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_watch_command_until_ctrl_c(board, folder):
+    with watch_command(board.port, str(folder)) as lines:
+        assert lines.next("the first sync").startswith("synced wrote /a.py")
+        assert lines.next("the watching line").startswith(f"watching {folder}")
+        write(folder, "new.py", "n = 1\n")
+        until(lambda: "new.py" in files(board.root), "new.py on the board")
+        assert "synced wrote /new.py" in lines.next("the sync of new.py")
