@@ -49,7 +49,8 @@ def test_update_timeout_is_the_wait_per_request(tmp_path, capsys):
         assert main(["update", "--project", str(root), "--timeout", "0.2"]) == 1
     finally:
         sock.close()
-    err = " ".join(capsys.readouterr().err.split())
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
     assert f"{url}: timed out after 0.2 s" in err
 
 

@@ -83,7 +83,7 @@ def test_missing_folder(device, tmp_path):
 def watch_command(*args: str) -> Iterator[Lines]:
     """``belay-tui watch ARGS`` in its own process, as a user runs it: its output lines
     while it runs; then Ctrl-C, which must end it cleanly."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "belay_tui.cli", "watch", *args],
         stdout=subprocess.PIPE,
