@@ -62,6 +62,17 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeou
         await pilot.pause(0.02)
 
 
+def palette_highlights(app: BelayApp, text: str) -> bool:
+    """The command palette's highlighted match contains ``text``: Enter runs that command.
+    (Its matches come in batches as the search for each typed key ends; until the last
+    search is in, the highlight may be a match for the text typed so far.)"""
+    for commands in app.screen.query(CommandList):
+        index = commands.highlighted
+        if index is not None and text in str(commands.get_option_at_index(index).prompt):
+            return True
+    return False
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until the board is connected and nothing runs."""
     app: BelayApp = pilot.app
@@ -100,8 +111,7 @@ async def lost(pilot: Pilot) -> None:
     await type_lines(pilot, "import sys; sys.platform")
     app: BelayApp = pilot.app
     await pilot.press("ctrl+p", *"unplug")
-    matches = lambda: any(c.option_count for c in app.screen.query(CommandList))  # noqa: E731
-    await until(pilot, matches, "the palette's match")
+    await until(pilot, lambda: palette_highlights(app, "unplug"), "the palette's match")
     await pilot.press("enter")
     await until(pilot, lambda: not app.session.board.plugged, "the unplug")
     await type_lines(pilot, "1 + 1")
@@ -159,8 +169,11 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
 
 def scene_app(name: str, project: Path) -> BelayApp:
     """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
-    so the picture holds still."""
-    return BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    so the picture holds still; toasts stay until the picture is taken, however slowly a
+    loaded machine gets there (they would go after 5 s)."""
+    app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    app.NOTIFICATION_TIMEOUT = 600
+    return app
 
 
 async def shoot(name: str, out: Path, project: Path) -> Path:
