@@ -127,13 +127,14 @@ async def syncing(pilot: Pilot) -> None:
     await pilot.press("f3")
     await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
     await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
+    # At this rate the small files' bytes are through at once, and the big file's first
+    # chunk counts only after about 11 s, so a loaded machine still catches the same moment.
+    # Slower would hold the picture longer but starve the sync: the board acknowledges every
+    # KB it takes, and after 5 s without a byte from it the sync gives up.
     board.bps = 400
     await pilot.press("s")
     bar = app.query_one("#sync-progress")
-    # The small files' bytes are through at once; the big one's first chunk takes over ten
-    # seconds at this rate, so a loaded machine still catches the same moment.
     await until(pilot, lambda: bar.total > 1 and bar.progress > 0, "the first file's progress")
-    board.bps = 1  # hold the picture still
     await pilot.press("f2")
     await until(pilot, lambda: app.focused is app.repl.input, "the console")
     await pilot.press(*"led.value()", "enter", "f3")
