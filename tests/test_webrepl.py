@@ -192,7 +192,13 @@ def test_a_client_right_after_another_left_gets_a_handshake(wboard):
     for _ in range(6):
         client = WebreplTransport(wboard.webrepl_url, PASSWORD)
         client.write(b"\x01")  # to the raw REPL and back: the session is fully up
-        assert b"raw REPL" in client.read(5.0) + client.read(0.5)
+        seen = bytearray()
+
+        def prompt(client=client, seen=seen) -> bool:
+            seen.extend(client.read(0.1))
+            return b"raw REPL" in seen
+
+        until(prompt, "the raw prompt")
         client.close()
 
 
