@@ -46,7 +46,7 @@ from .exceptions import (
 )
 from .minify import minify as minify_code
 from .transport import Transport, open_transport
-from .transport._ports import describe_ports, list_ports, locate_port, usb_identity
+from .transport._ports import list_ports, locate_port, pick_board, usb_identity
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_GRACE = 5.0  # seconds a board gets to close its WebREPL socket as it resets
@@ -160,15 +160,9 @@ class Device:
 
             self._board = VirtualBoard().start()
             return self._board.port
-        if port:
+        if port and port != "auto":
             return port
-        usb = [p for p in list_ports() if p.vid is not None]
-        if len(usb) == 1:
-            return usb[0].device
-        raise DeviceNotFoundError(
-            f"no port given and {'several' if usb else 'no'} USB serial ports found; "
-            f"ports here: {describe_ports()}; pass a port, or 'virtual'"
-        )
+        return pick_board(list_ports()).device
 
     @property
     def virtual_board(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._secret import Secret
 from ._base import Transport
-from ._ports import find_usb_port
+from ._ports import find_usb_port, holds_reset_lines, list_ports, port_info
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
 
@@ -16,6 +16,8 @@ def open_transport(
     ``ws://host[:port]`` (WebREPL, logging in with ``password``)."""
     if port.startswith(("ws://", "wss://")):
         return WebreplTransport(port, password)
+    ports = list_ports()
     if port.lower().startswith("usb:"):
-        port = find_usb_port(port)
-    return SerialTransport(port, baudrate)
+        port = find_usb_port(port, ports)
+    info = port_info(port, ports)
+    return SerialTransport(port, baudrate, info is not None and holds_reset_lines(info))
