@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._secret import Secret
 from ._interp import Interpreter
+from ._profiles import Profile, profile_named
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
 
@@ -25,6 +26,10 @@ class VirtualBoard:
     board's ``os.statvfs`` report a filesystem of that many bytes (the files in ``root``
     count as used), to see what tools do on a small or full board.
 
+    ``profile``: the firmware to play, by name (``micropython``, ``esp8266``, ``old``,
+    ``circuitpython``; see :data:`PROFILES`) or as a :class:`Profile`. Its link rate and
+    filesystem size apply unless ``bps`` or ``fs_size`` are given.
+
     ``webrepl="127.0.0.1:PORT"`` (port 0: any free one) also serves WebREPL there, as
     ``webrepl.start()`` does on a board, with ``password`` (1 to 9 characters) and
     ``webrepl_latency`` seconds of added round-trip time; ``webrepl_url`` says where.
@@ -35,12 +40,14 @@ class VirtualBoard:
     def __init__(
         self,
         root: str | os.PathLike | None = None,
-        bps: int = 0,
+        bps: int | None = None,
         webrepl: str | None = None,
         password: str | Secret | None = None,
         webrepl_latency: float = 0.0,
         fs_size: int | None = None,
+        profile: str | Profile = "micropython",
     ) -> None:
+        self.profile = profile_named(profile)
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
         self.root = Path(root) if root is not None else self._state / "flash"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -55,8 +62,8 @@ class VirtualBoard:
             except BaseException:
                 shutil.rmtree(self._state, ignore_errors=True)
                 raise
-        self._bps = bps
-        self._fs_size = fs_size
+        self._bps = self.profile.bps if bps is None else bps
+        self._fs_size = self.profile.fs_size if fs_size is None else fs_size
         self._relay: Relay | None = None
         self._host_fd = -1
         self._pins_out = self._state / "pins.out"
@@ -68,7 +75,9 @@ class VirtualBoard:
 
     def __repr__(self) -> str:
         state = "plugged" if self.plugged else "unplugged"
-        return f"<VirtualBoard {self.port} {state} bps={self._bps or 'unlimited'}>"
+        return (
+            f"<VirtualBoard {self.profile.name} {self.port} {state} bps={self._bps or 'unlimited'}>"
+        )
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -152,7 +161,7 @@ class VirtualBoard:
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(os.ttyname(slave))
-        self._relay = Relay(master, self._spawn, self._bps)
+        self._relay = Relay(master, self._spawn, self._bps, self.profile)
 
     def _unplug(self) -> None:
         relay, self._relay = self._relay, None
@@ -166,18 +175,19 @@ class VirtualBoard:
         os.close(self._slave_keep)
         self._host_fd = -1
 
-    def _spawn(self) -> Interpreter:
+    def _spawn(self, kind: str) -> Interpreter:
         if self._relay is not None and self._webrepl_server:
             # Every restart after the first (soft or hard reset, power cut) closes the
             # board's sockets, its WebREPL client's included. Often from the relay's
             # thread, so without waiting for the session to wind down.
             self._webrepl_server.drop_client(wait=False)
-        return Interpreter.spawn(str(self._boot))
+        return Interpreter.spawn(str(self._boot), self.profile.heap, kind)
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        for shim in ("machine", "os"):
+        for shim in ("machine", "os", "circuitpython"):
             (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
+        (self._state / "_belay_empty.py").write_text("")
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
         values = {
             "_ROOT": str(self.root),
@@ -186,6 +196,8 @@ class VirtualBoard:
             "_UID": uid,
             "_SHIM_DIR": str(self._state),
             "_FS_SIZE": self._fs_size,
+            "_MISSING": self.profile.missing,
+            "_CIRCUITPY": self.profile.circuitpython,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())
         self._boot.write_text(header + (firmware / "boot.py").read_text())
