@@ -133,16 +133,27 @@ class Relay:
         if self._boot_talks and self._boot_stage == "banner":
             self._pass_boot_talk()
         buf = bytes(self._boot_buf)
-        if self._boot_stage == "banner" and buf.endswith(b">>> "):
+        # The first prompt ends the start-up. A board that took a key while booting may
+        # already have answered more: that is ordinary output after the banner.
+        banner = buf.find(UNIX_BANNER_START)
+        prompt = buf.find(b">>> ", banner) if banner >= 0 else -1
+        if self._boot_stage == "banner" and prompt >= 0:
+            end = prompt + 4
             if self._boot_raw:
                 self._boot_stage = "raw"
-                self._boot_buf.clear()
+                self._boot_buf[:end] = b""
                 os.write(self.interp.fd, b"\x01")
                 return
-            start = 0 if self._boot_keep else max(buf.find(UNIX_BANNER_START), 0)
-            self._out += self.profile.banner(buf[start:])
+            self._out += self.profile.banner(buf[0 if self._boot_keep else banner : end])
             self._raw_mode = False
             self._tail = b" "
+            self._boot_stage = ""
+            self._boot_buf.clear()
+            if buf[end:]:
+                self._track_mode(buf[end:])
+                self._out += buf[end:]
+                self._tail = buf[-1:]
+            return
         elif self._boot_stage == "raw" and buf.endswith(RAW_BANNER):
             self._out += RAW_BANNER
             self._raw_mode = True
@@ -155,9 +166,14 @@ class Relay:
     def _pass_boot_talk(self) -> None:
         """Show what the firmware says before its banner, holding back only what may be the
         start of the banner (to be rewritten once whole)."""
-        i = self._boot_buf.find(UNIX_BANNER_START)
+        buf = self._boot_buf
+        i = buf.find(UNIX_BANNER_START)
         if i < 0:
-            i = max(0, len(self._boot_buf) - len(UNIX_BANNER_START) + 1)
+            i = len(buf)
+            for n in range(min(len(buf), len(UNIX_BANNER_START) - 1), 0, -1):
+                if buf.endswith(UNIX_BANNER_START[:n]):
+                    i -= n
+                    break
         if i:
             self._out += self._boot_buf[:i]
             del self._boot_buf[:i]

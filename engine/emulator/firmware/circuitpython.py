@@ -6,6 +6,8 @@
 # Pins are the machine shim's, so the host sees them change as on the MicroPython profile.
 import sys
 
+import micropython
+
 _machine = None  # the machine shim (set by install)
 _HOST = None  # a VFS on the board's state folder, for the remount flag
 _RW_FLAG = "/cp-rw"
@@ -267,6 +269,9 @@ def start(kind):
         except OSError:
             pass
         w("\r\nCode done running.\r\n\r\nPress any key to enter the REPL. Use CTRL-D to reload.\r\n")
+        # Ctrl-C is a key like any other here, and stays a plain byte until the REPL runs
+        # code: a SIGINT landing between this script and the REPL would kill the unix port.
+        micropython.kbd_intr(-1)
         sys.stdin.buffer.read(1)
     except KeyboardInterrupt:
         pass
