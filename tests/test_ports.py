@@ -11,7 +11,7 @@ from belay_tui.cli import main
 from belay_tui.settings import NO_BOARD_NOTE, VIRTUAL, PortChoice, choose_port
 from engine import Device, DeviceNotFoundError, PortBusyError, PortInfo, pick_board
 from engine.transport import SerialTransport
-from engine.transport._ports import board_kind, holds_reset_lines
+from engine.transport._ports import board_kind, reset_line_levels
 from engine.transport._serial import configure_serial
 
 # Port lists as pyserial reports them on machines with boards attached.
@@ -53,13 +53,14 @@ def test_board_kind_from_usb_ids(port, kind):
     assert board_kind(port) == kind
 
 
-def test_only_uart_bridges_release_dtr_and_rts():
-    assert holds_reset_lines(ESP32)
-    assert not holds_reset_lines(PICO)  # native USB: TinyUSB waits for DTR
-    assert not holds_reset_lines(UART)
-    released = configure_serial("/dev/ttyUSB0", 115200, release_lines=True)
+def test_dtr_and_rts_are_released_together_where_the_driver_would_not():
+    assert reset_line_levels(ESP32, "nt") == (False, False)  # set before open, in one call
+    assert reset_line_levels(ESP32, "posix") is None  # the kernel raises both at once
+    assert reset_line_levels(PICO, "nt") is None  # native USB: TinyUSB waits for DTR
+    assert reset_line_levels(UART, "nt") is None
+    released = configure_serial("COM5", 115200, (False, False))
     assert (released.dtr, released.rts, released.exclusive) == (False, False, True)
-    default = configure_serial("/dev/ttyACM0", 115200, release_lines=False)
+    default = configure_serial("/dev/ttyACM0", 115200, None)
     assert (default.dtr, default.rts, default.exclusive) == (True, True, True)
 
 
@@ -174,13 +175,16 @@ def test_second_open_of_a_port_is_busy(board, capsys):
     SerialTransport(board.port).close()  # free again once closed
 
 
-def test_a_board_behind_a_uart_bridge_opens_with_lines_released(board, tmp_path, monkeypatch):
-    """The virtual board stands in for an ESP32 on a CP2102: the open path that releases
-    DTR and RTS reaches a working board."""
+def test_a_board_behind_a_uart_bridge_opens_with_both_lines_at_one_level(
+    board, tmp_path, monkeypatch
+):
+    """The virtual board stands in for an ESP32 on a CP2102: never one line without the
+    other (on POSIX both stay raised, as the kernel raised them on open)."""
     link = tmp_path / "ttyUSB0"
     link.symlink_to(board.port)
     esp = PortInfo(str(link), ESP32.vid, ESP32.pid, ESP32.serial_number, ESP32.description)
     monkeypatch.setattr("engine.transport._open.list_ports", lambda: [esp])
     with Device(str(link)) as dev:
         assert dev("6 * 7") == 42
-        assert dev.transport.control_lines == (False, False)
+        dtr, rts = dev.transport.control_lines
+        assert dtr == rts

@@ -2,5 +2,6 @@
 
 from ._board import VirtualBoard
 from ._interp import micropython_command
+from ._profiles import PROFILES, Profile
 
-__all__ = ["VirtualBoard", "micropython_command"]
+__all__ = ["PROFILES", "Profile", "VirtualBoard", "micropython_command"]

@@ -51,7 +51,7 @@ UNIT, WINDOW = 128, 256
 UNIX_UNIT, UNIX_WINDOW = 1024, 4096
 # What a board prints when it restarts (its banner, a soft reboot, the raw REPL's greeting);
 # seen mid-stream it means the transfer is lost.
-_REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
+_REBOOT = re.compile(rb"(Micro|Circuit)Python \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
 
 ProgressCallback = Callable[[Progress], None]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from .._secret import Secret
 from ._base import Transport
-from ._ports import find_usb_port, holds_reset_lines, list_ports, port_info
+from ._ports import find_usb_port, list_ports, port_info, reset_line_levels
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
 
@@ -20,4 +22,5 @@ def open_transport(
     if port.lower().startswith("usb:"):
         port = find_usb_port(port, ports)
     info = port_info(port, ports)
-    return SerialTransport(port, baudrate, info is not None and holds_reset_lines(info))
+    lines = None if info is None else reset_line_levels(info, os.name)
+    return SerialTransport(port, baudrate, lines)

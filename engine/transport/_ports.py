@@ -93,18 +93,25 @@ def board_kind(port: PortInfo) -> str:
     return KNOWN_IDS.get((port.vid, port.pid)) or KNOWN_IDS.get((port.vid, None), "")
 
 
-def holds_reset_lines(port: PortInfo) -> bool:
-    """Whether to open ``port`` with DTR and RTS released.
+def reset_line_levels(port: PortInfo, os_name: str) -> tuple[bool, bool] | None:
+    """(DTR, RTS) to set before opening ``port`` on ``os_name`` (``os.name``), or None to
+    keep pyserial's default (both asserted).
 
-    ESP8266 and ESP32 boards behind a USB-UART bridge wire DTR and RTS to EN (reset) and
-    GPIO0 (boot mode) through two transistors: one line asserted without the other resets
-    the chip or holds it in its bootloader. Released together they leave it running, which
-    is what mpremote does on open (DTR False: GPIO0 high, a normal boot; RTS False: EN high,
-    the chip runs) and what esptool's hard_reset ends with. A native USB board (CDC-ACM) is
-    the opposite: TinyUSB firmware sends nothing until the host asserts DTR, so it keeps
-    pyserial's default.
+    ESP8266 and ESP32 boards behind a USB-UART bridge wire DTR and RTS through two
+    transistors to EN (reset) and GPIO0 (boot mode): one line asserted without the other
+    resets the chip or, GPIO0 low, starts its ROM bootloader; both at one level leave it
+    running. On POSIX the kernel raises both together when the port opens and drops both
+    together when it closes (HUPCL), so the default is already safe, and clearing them
+    after the open would take two ioctls, one line at a time: a reset pulse. On Windows
+    pyserial applies the levels set before ``open()`` in the one SetCommState call, and a
+    vendor driver (CP210x, CH340) otherwise raises them one by one, which resets the chip
+    on open and close; so, as mpremote does there, both are released (DTR False: GPIO0
+    high, a normal boot; RTS False: EN high, the chip runs). A native USB board (CDC-ACM)
+    keeps the default everywhere: TinyUSB firmware sends nothing until the host raises DTR.
     """
-    return board_kind(port) == USB_UART
+    if os_name == "nt" and board_kind(port) == USB_UART:
+        return False, False
+    return None
 
 
 def pick_board(ports: Iterable[PortInfo]) -> PortInfo:

@@ -13,23 +13,19 @@ from ._base import Transport
 from ._ports import describe_ports
 
 
-def configure_serial(port: str, baudrate: int, release_lines: bool) -> serial.Serial:
+def configure_serial(port: str, baudrate: int, lines: tuple[bool, bool] | None) -> serial.Serial:
     """A closed pyserial port set up the way boards need, ready for ``open()``.
 
     Exclusive: a second tool on the same port would steal half the replies of each, so it
     gets a clear "busy" instead (pyserial takes an ``flock`` on POSIX; Windows ports are
-    exclusive anyway). ``release_lines``: DTR and RTS are set False *before* the port opens,
-    so pyserial applies them in the same breath as the open, never one line without the
-    other; on an ESP8266/ESP32 auto-reset circuit one line alone resets the chip or, with
-    GPIO0 low, holds it in its bootloader (see ``holds_reset_lines``). mpremote does the
-    same; esptool's reset sequences are the deliberate use of these lines. On close the
-    kernel drops both together (HUPCL), which the circuit also ignores.
+    exclusive anyway). ``lines``: (DTR, RTS) levels set before the port opens, so that
+    pyserial applies them with the open, or None for its default (see
+    ``reset_line_levels``: why ESP boards behind a USB-UART bridge need this).
     """
     ser = serial.Serial(None, baudrate, timeout=0, exclusive=True)
     ser.port = port
-    if release_lines:
-        ser.dtr = False
-        ser.rts = False
+    if lines is not None:
+        ser.dtr, ser.rts = lines
     return ser
 
 
@@ -44,11 +40,13 @@ class SerialTransport(Transport):
     """A pyserial port. On POSIX, reads go straight to the file descriptor with ``select``,
     which saves pyserial's per-call bookkeeping on the hot path of small task calls."""
 
-    def __init__(self, port: str, baudrate: int = 115200, release_lines: bool = False) -> None:
+    def __init__(
+        self, port: str, baudrate: int = 115200, lines: tuple[bool, bool] | None = None
+    ) -> None:
         self.port = port
         self.baudrate = baudrate
         self.description = port
-        self._ser = configure_serial(port, baudrate, release_lines)
+        self._ser = configure_serial(port, baudrate, lines)
         try:
             self._ser.open()
         except serial.SerialException as e:
