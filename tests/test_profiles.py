@@ -4,6 +4,9 @@ task calls, long code, sync, watch and reconnect, then what is particular to it.
 from __future__ import annotations
 
 import random
+import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -146,6 +149,29 @@ def test_without_binascii_crc32_sync_hashes_with_fnv1a(project, tmp_path):
         dev.sync(project)
         plan = dev.sync_plan(project)
         assert plan.board.hash == "fnv1a32" and plan.is_noop
+
+
+def test_mpremote_works_against_old_firmware(tmp_path):
+    """A peer that meets refused raw-paste: mpremote falls back as it does on such boards."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "belay_tui.cli", "emulator", "--profile", "old"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = proc.stdout.readline().strip()
+        code = f"x = {'1 + ' * 400}1\nprint(x)"  # long enough to ask for raw-paste
+        r = subprocess.run(
+            [sys.executable, "-m", "mpremote", "connect", port, "exec", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "401"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
 
 
 # -- esp8266 -----------------------------------------------------------------------------
