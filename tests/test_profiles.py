@@ -7,9 +7,9 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
+from outages import PowerCutOn
 from test_sync import files, write
 from test_watch import until
 
@@ -92,26 +92,19 @@ def test_watch_follows_saves(pboard, tmp_path):
 
 def test_reconnect_restores_state(pboard):
     """A power cut in the middle of a call, then a pulled cable: state comes back each time."""
-    cut = threading.Event()
-    printed: list[str] = []
-
-    def sink(text: str) -> None:
-        printed.append(text)  # a slow link delivers "started" in pieces
-        if "started" in "".join(printed) and not cut.is_set():
-            cut.set()
-            pboard.power_cut()
-
+    sink = PowerCutOn(pboard, "started")
     with Device(pboard.port, attempts=10, output=sink) as dev:
         dev("offset = 100")
 
         @dev.task
         def slow(x):
             print("started")
-            time.sleep(0.3)
+            for _ in range(3):  # CircuitPython's time has no sleep_ms
+                time.sleep(0.1)
             return x + offset
 
         assert slow(5) == 105
-        assert cut.is_set() and dev.connect_count == 2
+        assert sink.cut.is_set() and dev.connect_count == 2
         pboard.unplug()
         pboard.replug()
         assert dev("offset + 1") == 101
