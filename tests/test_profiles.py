@@ -3,6 +3,7 @@ task calls, long code, sync, watch and reconnect, then what is particular to it.
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
@@ -13,8 +14,9 @@ from outages import PowerCutOn
 from test_sync import files, write
 from test_watch import until
 
+from belay_tui.cli import main
 from engine import Device, FeatureUnavailableError, SyncError, VirtualBoard
-from engine._repl import RawRepl
+from engine._repl import RESET_WINDOW, RawRepl, looks_reset
 from engine.emulator._profiles import Profile
 from engine.transport import SerialTransport
 from engine.watch import Watcher
@@ -219,6 +221,25 @@ def test_circuitpython_ctrl_d_reloads_and_runs_code_py(tmp_path):
             link.write(b"\r")  # any key
             banner = repl.read_until(b">>> ", "the REPL after a key")
             assert b"Adafruit CircuitPython" in banner and b"MicroPython" not in banner
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"code.py output:\r\n\r\nCode done running.\r\n\r\n"
+        b"Press any key to enter the REPL. Use CTRL-D to reload.\r\n",
+        b"\r\nAdafruit CircuitPython 9.2.1 on 2024-11-20; Raspberry Pi Pico with rp2040\r\n>>> ",
+    ],
+)
+def test_a_circuitpython_reset_is_recognised(tail):
+    assert looks_reset(b"x" * RESET_WINDOW + tail)
+
+
+def test_bench_on_a_profile(capsys):
+    argv = ["bench", "--profile", "old", "--bps", "0", "--suite", "calls", "--seconds", "0.2"]
+    assert main([*argv, "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["port"] == "virtual old" and result["calls"]["calls_per_s"] > 0
 
 
 def test_unknown_profile_is_a_clear_error():
