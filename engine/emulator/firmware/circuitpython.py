@@ -5,8 +5,11 @@
 # start-up: boot.py at power-on, then code.py, then "Press any key to enter the REPL".
 # Pins are the machine shim's, so the host sees them change as on the MicroPython profile.
 import sys
+import time
 
 import micropython
+
+_TIME = ("sleep", "time", "localtime", "mktime", "time_ns")
 
 _machine = None  # the machine shim (set by install)
 _HOST = None  # a VFS on the board's state folder, for the remount flag
@@ -222,6 +225,13 @@ def install(machine, host, root):
         },
         "analogio": {"AnalogIn": AnalogIn},
         "storage": {"remount": remount, "getmount": getmount},
+        # CircuitPython's time has no sleep_ms or ticks_*: code written for MicroPython
+        # meets the AttributeError it would meet on the board.
+        "time": dict(
+            {k: getattr(time, k) for k in _TIME if hasattr(time, k)},
+            monotonic=lambda: time.time_ns() / 1e9,
+            monotonic_ns=time.time_ns,
+        ),
         "supervisor": {"reload": machine.soft_reset},
     }
     for name, attrs in modules.items():
