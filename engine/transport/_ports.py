@@ -58,7 +58,8 @@ class PortInfo:
 # plugins/micropython/mp_front.py get_uart_adapter_vids_pids (USB-UART bridges, which is how
 # ESP8266 and most ESP32 boards reach USB). 0xf055 is MicroPython's own vendor id (pyboard
 # and the ports that enumerate as "MicroPython"). mpremote recognises no ids: its
-# ``connect auto`` takes the first port with any USB vid:pid, as :func:`pick_board` does.
+# ``connect auto`` takes the first port with a USB vid:pid; :func:`pick_board` takes one only
+# when it is the only one.
 MICROPYTHON = "micropython"
 CIRCUITPYTHON = "circuitpython"
 USB_UART = "usb-uart bridge (ESP8266/ESP32 boards)"
@@ -103,11 +104,12 @@ def reset_line_levels(port: PortInfo, os_name: str) -> tuple[bool, bool] | None:
     running. On POSIX the kernel raises both together when the port opens and drops both
     together when it closes (HUPCL), so the default is already safe, and clearing them
     after the open would take two ioctls, one line at a time: a reset pulse. On Windows
-    pyserial applies the levels set before ``open()`` in the one SetCommState call, and a
-    vendor driver (CP210x, CH340) otherwise raises them one by one, which resets the chip
-    on open and close; so, as mpremote does there, both are released (DTR False: GPIO0
-    high, a normal boot; RTS False: EN high, the chip runs). A native USB board (CDC-ACM)
-    keeps the default everywhere: TinyUSB firmware sends nothing until the host raises DTR.
+    pyserial applies the levels set before ``open()`` in the one SetCommState call, while
+    with a vendor driver (CP210x, CH340) the default lets the lines change one at a time,
+    which resets the chip on open and close; so, as mpremote does there, both are released
+    (DTR False: GPIO0 high, a normal boot; RTS False: EN high, the chip runs). A native
+    USB board (CDC-ACM) keeps the default everywhere: TinyUSB firmware sends nothing until
+    the host raises DTR.
     """
     if os_name == "nt" and board_kind(port) == USB_UART:
         return False, False
