@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import zlib
 
 import pytest
 from outages import PowerCutOn
@@ -18,6 +19,7 @@ from belay_tui.cli import main
 from engine import Device, FeatureUnavailableError, SyncError, VirtualBoard
 from engine._repl import RESET_WINDOW, RawRepl, looks_reset
 from engine.emulator._profiles import Profile
+from engine.sync._board import writer_code
 from engine.transport import SerialTransport
 from engine.watch import Watcher
 
@@ -136,6 +138,18 @@ def test_old_firmware_lacks_deflate_and_hashlib(project, tmp_path):
         result = dev.sync(project)
         assert result.compressed is False and result.mode == "raw"
         assert dev.sync_plan(project).board.hash == "crc32"
+
+
+def test_without_hashlib_written_files_are_checked_with_crc32(tmp_path):
+    """The writer checks what arrived against the host's crc32 before renaming it into
+    place: a wrong digest (as damage on the wire would give) leaves no file."""
+    with VirtualBoard(root=tmp_path / "flash", profile="old") as vb, Device(vb.port) as dev:
+        good = f"{zlib.crc32(b'abc'):08x}"
+        steps = f"_BSb([],[],[],10,1024)\n_BSo('/ok',{good!r})\n_BSw(b'abc',0)\n_BSc()\n"
+        steps += "_BSo('/bad','00000000')\n_BSw(b'abc',0)\n_BSc()\n_BSS['e']"
+        errors = dev(writer_code().decode() + steps, record=False)
+        assert errors == [("/bad", "the data arrived damaged")]
+        assert files(vb.root) == {"ok": b"abc"}
 
 
 def test_without_binascii_crc32_sync_hashes_with_fnv1a(project, tmp_path):

@@ -122,7 +122,8 @@ def _BSs(d,ps,sk):
 """
 
 # The writer. _BSb prepares (removes, makes folders); _BSo/_BSw/_BSc open a temporary file,
-# write a chunk, then check the hash and rename; errors are collected per file so one bad
+# write a chunk, then check the hash (sha256, else crc32, as the scan chose; none when the
+# host sends an empty digest) and rename; errors are collected per file so one bad
 # file never leaves the host and the board out of step. _BSn renames within the file's
 # folder by plain names: the unix port's VfsPosix garbles a rename of two absolute paths
 # (both share one path buffer), and names relative to the folder work on every port. _BSr
@@ -158,11 +159,19 @@ def _BSo(p,x):
     s['t']=p+'{temp}'
     s['k']=None
     s['f']=None
-    try:
-        import hashlib
-        s['h']=hashlib.sha256()
-    except ImportError:
-        s['h']=None
+    s['h']=None
+    s['c']=None
+    if x:
+        try:
+            import hashlib
+            s['h']=hashlib.sha256()
+        except ImportError:
+            try:
+                from binascii import crc32
+                s['r']=crc32
+                s['c']=0
+            except ImportError:
+                pass
     try:
         s['f']=open(s['t'],'wb')
     except Exception as e:
@@ -172,6 +181,8 @@ def _BSv(b):
     s['f'].write(b)
     if s['h']:
         s['h'].update(b)
+    elif s['c'] is not None:
+        s['c']=s['r'](b,s['c'])
 def _BSw(b,z):
     s=_BSS
     if s['k']:
@@ -211,10 +222,15 @@ def _BSc():
     try:
         if s['f']:
             s['f'].close()
-        if not k and s['h'] and s['x']:
+        if not k and s['h']:
             import binascii
-            if binascii.hexlify(s['h'].digest()[:{half}]).decode()!=s['x']:
-                k='the data arrived damaged'
+            d=binascii.hexlify(s['h'].digest()[:{half}]).decode()
+        elif not k and s['c'] is not None:
+            d='%08x'%(s['c']&0xffffffff)
+        else:
+            d=s['x']
+        if d!=s['x']:
+            k='the data arrived damaged'
         if not k:
             _BSn(t,p)
     except Exception as e:

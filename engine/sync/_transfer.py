@@ -195,7 +195,7 @@ def _encode(entry: SyncEntry, plan: SyncPlan, chunk: int, deflate: bool) -> _Fil
                 chunks.append((DEFLATED, packed))
                 continue
         chunks.append((STORED, piece))
-    return _File(entry.path, plan.hashes[entry.path], chunks)
+    return _File(entry.path, plan.check_digest(entry.path), chunks)
 
 
 def _wire(f: _File) -> int:
