@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .connection import Connection, LinkStats
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -39,7 +40,7 @@ from .packages import (
     update,
 )
 from .proxy import ProxyObject
-from .sync import SyncEntry, SyncPlan, SyncResult
+from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
 from .transport._ports import PortInfo, attached_boards, pick_board
 from .transport._ports import list_ports as list_devices
 
@@ -49,6 +50,7 @@ __all__ = [
     "AuthenticationError",
     "BelayException",
     "ConfigError",
+    "Connection",
     "ConnectionFailedError",
     "ConnectionLost",
     "DependencyError",
@@ -61,6 +63,7 @@ __all__ = [
     "IntegrityError",
     "InternalError",
     "Link",
+    "LinkStats",
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
@@ -72,6 +75,7 @@ __all__ = [
     "SpecialFunctionNameError",
     "SyncEntry",
     "SyncError",
+    "SyncOptions",
     "SyncPlan",
     "SyncResult",
     "VirtualBoard",
