@@ -205,14 +205,8 @@ class Registrar:
         implementation: str | None = None,
     ) -> Any:
         if f is None:
-            return lambda g: self(
-                g,
-                minify=minify,
-                register=register,
-                record=record,
-                trusted=trusted,
-                implementation=implementation,
-            )
+            kw = {"minify": minify, "register": register, "record": record}
+            return lambda g: self(g, trusted=trusted, implementation=implementation, **kw)
         variants.check(implementation)
         table = self._table
         base = getattr(f, "__belay_function__", f)
