@@ -13,7 +13,7 @@ import zlib
 import pytest
 from outages import PowerCutOn
 from test_sync import files, write
-from test_watch import until
+from waiting import Lines, until
 
 from belay_tui.cli import main
 from engine import Device, FeatureUnavailableError, SyncError, VirtualBoard
@@ -91,7 +91,7 @@ def test_watch_follows_saves(pboard, tmp_path):
     with Device(pboard.port) as dev, Watcher(dev, folder) as watcher:
         assert watcher.ready.wait(30)
         write(folder, "b.py", "b = 2\n")
-        until(lambda: files(pboard.root).get("b.py") == b"b=2\n")
+        until(lambda: files(pboard.root).get("b.py") == b"b=2\n", "b.py on the board")
 
 
 def test_reconnect_restores_state(pboard):
@@ -168,7 +168,7 @@ def test_mpremote_works_against_old_firmware(tmp_path):
         text=True,
     )
     try:
-        port = proc.stdout.readline().strip()
+        port = Lines(proc.stdout).next("the emulator's port").strip()
         code = f"x = {'1 + ' * 400}1\nprint(x)"  # long enough to ask for raw-paste
         r = subprocess.run(
             [sys.executable, "-m", "mpremote", "connect", port, "exec", code],

@@ -12,8 +12,9 @@ from engine import Device, SyncOptions
 
 from ..settings import choose_port
 
-#: Where notes and one-line errors go, so that stdout carries only results.
-err = Console(stderr=True, highlight=False)
+#: Where notes and one-line errors go, so that stdout carries only results; soft_wrap: an
+#: error stays one line, however long its paths (the terminal wraps it).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # What a port looks like on the command line, to tell it from a mistyped command or code.

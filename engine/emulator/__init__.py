@@ -1,7 +1,7 @@
 """The virtual board: real MicroPython (the unix port) behind a pseudo-terminal."""
 
-from ._board import VirtualBoard
+from ._board import FIXED_FIGURES_ENV, VirtualBoard
 from ._interp import micropython_command
 from ._profiles import PROFILES, Profile
 
-__all__ = ["PROFILES", "Profile", "VirtualBoard", "micropython_command"]
+__all__ = ["FIXED_FIGURES_ENV", "PROFILES", "Profile", "VirtualBoard", "micropython_command"]

@@ -16,6 +16,9 @@ from ._profiles import Profile, profile_named
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
 
+#: Set to ``1``, boards made without ``fixed_figures`` report fixed figures (for tests).
+FIXED_FIGURES_ENV = "BELAY_VIRTUAL_FIXED"
+
 
 class VirtualBoard:
     """A MicroPython board with no hardware: real MicroPython behind a pseudo-terminal.
@@ -29,6 +32,12 @@ class VirtualBoard:
     ``profile``: the firmware to play, by name (``micropython``, ``esp8266``, ``old``,
     ``circuitpython``; see :data:`PROFILES`) or as a :class:`Profile`. Its link rate and
     filesystem size apply unless ``bps`` or ``fs_size`` are given.
+
+    ``fixed_figures`` (a test option): the board reports the same figures on every host —
+    MicroPython 1.29.0 on ``linux`` with no native architecture in ``sys.implementation``,
+    ``gc.mem_free()`` 1,990,000 bytes — so snapshots and screenshots of a tool do not depend
+    on the machine or the wheel. Unset, the ``BELAY_VIRTUAL_FIXED=1`` environment variable
+    turns it on, which reaches boards that a program starts itself (``Device("virtual")``).
 
     ``webrepl="127.0.0.1:PORT"`` (port 0: any free one) also serves WebREPL there, as
     ``webrepl.start()`` does on a board, with ``password`` (1 to 9 characters) and
@@ -46,6 +55,7 @@ class VirtualBoard:
         webrepl_latency: float = 0.0,
         fs_size: int | None = None,
         profile: str | Profile = "micropython",
+        fixed_figures: bool | None = None,
     ) -> None:
         self.profile = profile_named(profile)
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
@@ -64,6 +74,9 @@ class VirtualBoard:
                 raise
         self._bps = self.profile.bps if bps is None else bps
         self._fs_size = self.profile.fs_size if fs_size is None else fs_size
+        if fixed_figures is None:
+            fixed_figures = os.environ.get(FIXED_FIGURES_ENV) == "1"
+        self.fixed_figures = fixed_figures
         self._relay: Relay | None = None
         self._host_fd = -1
         self._pins_out = self._state / "pins.out"
@@ -185,7 +198,7 @@ class VirtualBoard:
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        for shim in ("machine", "os", "circuitpython"):
+        for shim in ("machine", "os", "sys", "gc", "circuitpython"):
             (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
         (self._state / "_belay_empty.py").write_text("")
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
@@ -198,6 +211,7 @@ class VirtualBoard:
             "_FS_SIZE": self._fs_size,
             "_MISSING": self.profile.missing,
             "_CIRCUITPY": self.profile.circuitpython,
+            "_FIXED": self.fixed_figures,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())
         self._boot.write_text(header + (firmware / "boot.py").read_text())

@@ -1,9 +1,11 @@
 # Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
-# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _MISSING and _CIRCUITPY; sys.argv[1] says
-# why the board starts ("power-on", "soft", "soft-raw"). Makes the unix port look like a
-# board: a filesystem at /, a board's sys.path, a simulated machine module and, given
-# _FS_SIZE, an os module whose statvfs reports a filesystem of that size. A profile hides
-# the modules in _MISSING from import, or (_CIRCUITPY) plays CircuitPython.
+# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING and _CIRCUITPY; sys.argv[1]
+# says why the board starts ("power-on", "soft", "soft-raw"). Makes the unix port
+# look like a board: a filesystem at /, a board's sys.path, a simulated machine module,
+# given _FS_SIZE an os module whose statvfs reports a filesystem of that size and, given
+# _FIXED, sys and gc modules that report the same firmware and free memory on every
+# host. A profile hides the modules in _MISSING from import, or (_CIRCUITPY) plays
+# CircuitPython.
 def _belay_boot():
     import builtins
     import os
@@ -22,6 +24,13 @@ def _belay_boot():
         _belay_os._SIZE = _FS_SIZE
         sys.modules["os"] = _belay_os
         del sys.modules["_belay_os"]
+    if _FIXED:
+        import _belay_gc
+        import _belay_sys
+
+        sys.modules["gc"] = _belay_gc
+        sys.modules["sys"] = _belay_sys
+        del sys.modules["_belay_gc"], sys.modules["_belay_sys"]
     shim._PINS_OUT = open(_PINS_OUT, "ab")
     # After the mount, plain open() sees only the board's root: host files are reached
     # through a VFS object of their own.
@@ -57,7 +66,8 @@ def _belay_boot():
 
 
 _belay_cp, _belay_kind = _belay_boot()
-del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _MISSING, _CIRCUITPY
+del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING
+del _CIRCUITPY
 if _belay_cp:
     _belay_cp.start(_belay_kind)
 del _belay_cp, _belay_kind
