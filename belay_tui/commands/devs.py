@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if ports:
         console.print(port_table(ports))
     if not attached_boards(ports):
-        console.print(NO_BOARD, markup=False)
+        console.print(NO_BOARD, markup=False, soft_wrap=True)
     return 0
 
 
