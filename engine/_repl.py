@@ -151,12 +151,17 @@ class RawRepl:
         gives at once and one running code gives when the code ends. ``running``: seconds
         the call in flight may still take (None: no call of ours runs); past that, or at
         once, Ctrl-C. Returns whether it had to interrupt."""
-        self.write(CTRL_A)
-        wait = PROMPT_WAIT if running is None else max(running, PROMPT_WAIT)
-        with contextlib.suppress(DeviceTimeoutError):
-            self.read_until(RAW_BANNER, "the raw REPL prompt", wait)
-            self.sync()
-            return False
+        deadline = time.monotonic() + (running or 0.0)
+        while True:
+            # Asked again each time: a board that restarted may take the first ask as the
+            # "any key" that its start-up waits for (CircuitPython) and stop at >>>.
+            self.write(CTRL_A)
+            with contextlib.suppress(DeviceTimeoutError):
+                self.read_until(RAW_BANNER, "the raw REPL prompt", PROMPT_WAIT)
+                self.sync()
+                return False
+            if time.monotonic() >= deadline:
+                break
         # Something runs: interrupt it, and end any read it is stuck in (the sync's writer,
         # its interrupt character off, takes Ctrl-C for file data; zero is its abort flag).
         self.write(b"\r" + CTRL_C + CTRL_C + bytes(UNSTICK))
