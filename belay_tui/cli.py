@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from rich.console import Console
 from rich.markup import escape
 
 from engine import BelayException
+from engine.packages import ConfigWarning
 
 # Module names under belay_tui.commands, in the order --help lists them.
 COMMANDS = [
@@ -69,8 +71,20 @@ def _names() -> list[str]:
     return [name.rstrip("_") for name in COMMANDS]
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A config warning is one line, as errors are; other warnings keep Python's form."""
+    if issubclass(category, ConfigWarning):
+        err.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    warnings.showwarning = _show_warning
     # `belay-tui PORT` and `belay-tui COMMAND ...` share the first position.
     is_command = bool(argv) and (argv[0] in _names() or argv[0] in ("-h", "--help"))
     args = (build_parser() if is_command else app_parser()).parse_args(argv)

@@ -7,7 +7,7 @@ import argparse
 
 import engine
 
-from ._deps import add_project, dependency_view
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         engine.add_dependency(
             args.name,
             args.uri,
-            args.project,
+            load(args),
             group=args.group,
             develop=args.develop,
             rename_to_init=args.rename_to_init,

@@ -9,7 +9,7 @@ from pathlib import Path
 import engine
 
 from ._common import add_port, open_device
-from ._deps import add_project, dependency_view
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    project = engine.load_project(args.project)
+    project = load(args)
     with open_device(args) as device, dependency_view() as bus:
         engine.install(
             device,
