@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from engine import BelayException
-from engine.packages import ConfigWarning
+from engine.exceptions import BelayWarning, PasswordRequired
 
 # Module names under belay_tui.commands, in the order --help lists them.
 COMMANDS = [
@@ -33,7 +33,8 @@ COMMANDS = [
     "emulator",
 ]
 
-err = Console(stderr=True, highlight=False)
+# emoji=False: "usb:1234:5678" must not print as usb🔢5678.
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="belay-tui",
         description="Drive MicroPython boards. With no COMMAND: the full-screen session "
-        "(belay-tui [PORT] [--project DIR] [--password PW]).",
+        "(belay-tui [PORT] [--project DIR] [--password PW] [--attempts N]; "
+        "belay-tui PORT --help says more).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -72,8 +74,8 @@ def _names() -> list[str]:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A config warning is one line, as errors are; other warnings keep Python's form."""
-    if issubclass(category, ConfigWarning):
+    """An engine warning is one line, as errors are; other warnings keep Python's form."""
+    if issubclass(category, BelayWarning):
         err.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_app(args)
         return args.handler(args) or 0
     except BelayException as e:
+        if isinstance(e, PasswordRequired):
+            e = e.telling("--password")
         # Messages quote TOML tables ("[tool.belay]"): not markup. One line, however long.
         err.print(f"[bold red]error:[/] {escape(_one_line(e))}", soft_wrap=True)
         return 1

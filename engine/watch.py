@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,8 @@ EDITOR_FILES = (
 class Watcher:
     """Keep the board's ``dst`` in step with ``folder`` while it is being edited.
 
-    ``keep``, ``ignore``, ``minify`` and ``mpy_cross_binary`` are :meth:`Device.sync`'s.
+    ``keep``, ``ignore``, ``minify`` and ``mpy_cross_binary`` are :meth:`Device.sync`'s;
+    ``follow_links`` follows symlinks leading out of the project too.
     ``run``: a host file to run on the board after each sync (after a soft reset unless
     ``reset`` is False). ``step_ms``: how long the folder must be quiet before a sync.
     Call :meth:`run` (blocks until :meth:`stop`) or :meth:`start` (a thread).
@@ -65,6 +67,7 @@ class Watcher:
         run: str | os.PathLike | None = None,
         reset: bool = True,
         step_ms: int = 30,
+        follow_links: bool = False,
     ) -> None:
         self.device = device
         self.folder = Path(folder).expanduser().resolve()
@@ -75,7 +78,9 @@ class Watcher:
         elif isinstance(ignore, str):
             ignore = (ignore,)
         patterns = (*ignore, *EDITOR_FILES)
-        self.options = SyncOptions.make(self.folder, dst, keep, patterns, minify, mpy_cross_binary)
+        self.options = SyncOptions.make(
+            self.folder, dst, keep, patterns, minify, mpy_cross_binary, follow_links=follow_links
+        )
         self._spec = ignore_spec(patterns)
         self.script = Path(run) if run is not None else None
         self.reset = reset
@@ -149,24 +154,14 @@ class Watcher:
         self._status("syncing")
         try:
             if paths is None:
-                self.device.sync(self.options.folder, **self._sync_args())
+                self.device.sync(self.options)
             else:
-                sync(self.device, self.options.folder, **self._sync_args(), only=paths)
+                sync(self.device, replace(self.options, only=tuple(paths)))
         except BelayException as e:
             self.device.events.publish(SyncFailed(str(self.folder), _one_line(e)))
         else:
             self._start_script()
         self._status("watching")
-
-    def _sync_args(self) -> dict:
-        o = self.options
-        return {
-            "dst": o.dst,
-            "keep": o.keep,
-            "ignore": o.ignore,
-            "minify": o.minify,
-            "mpy_cross_binary": o.mpy_cross_binary,
-        }
 
     # -- the script ----------------------------------------------------------------------
 

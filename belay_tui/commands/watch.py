@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     with open_device(args) as device:
         watcher = Watcher(
             device, args.folder, **sync_kwargs(args), run=args.run, reset=not args.no_reset

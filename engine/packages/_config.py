@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ..exceptions import BelayWarning
 from ._errors import ConfigError, toml_problem
 from ._paths import safe_relpath
 
@@ -44,7 +45,7 @@ _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _VERSION_RANGE = tuple("^~><=!")
 
 
-class ConfigWarning(UserWarning):
+class ConfigWarning(BelayWarning):
     """``pyproject.toml`` has something Belay accepts but that may be a mistake (an unknown
     key). Shown once per file and key; ``strict=True`` makes it a :class:`ConfigError`."""
 

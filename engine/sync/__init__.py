@@ -46,9 +46,15 @@ def plan(
     minify: bool = True,
     mpy_cross_binary: str | Path | bool | None = None,
     only: list[str] | None = None,
+    *,
+    follow_links: bool = False,
 ) -> SyncPlan:
-    """What a sync would do to each path; nothing is changed on the board or the host."""
-    options = SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
+    """What a sync would do to each path; nothing is changed on the board or the host.
+    ``follow_links``: follow symlinks that lead out of the project too (skipped with a
+    warning by default)."""
+    options = SyncOptions.make(
+        folder, dst, keep, ignore, minify, mpy_cross_binary, only, follow_links
+    )
     return make_plan(device, options)
 
 
@@ -66,6 +72,7 @@ def sync(
     compress: bool | None = None,
     raw: bool | None = None,
     cancel: threading.Event | None = None,
+    follow_links: bool = False,
 ) -> SyncResult:
     """Make the board's ``dst`` mirror ``folder``, or carry out a plan from :func:`plan`.
 
@@ -78,7 +85,9 @@ def sync(
         options = (
             folder
             if isinstance(folder, SyncOptions)
-            else SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
+            else SyncOptions.make(
+                folder, dst, keep, ignore, minify, mpy_cross_binary, only, follow_links
+            )
         )
         the_plan = make_plan(device, options)
     knobs = {"compress": compress, "raw": raw, "cancel": cancel}
