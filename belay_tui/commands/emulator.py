@@ -98,8 +98,7 @@ def _detach(args: argparse.Namespace) -> int:
     """Start this command again in its own session, without --detach and with a port file,
     wait for that file, and print it. The child's stdout is not ours, so ``$(...)`` returns."""
     with tempfile.TemporaryDirectory(prefix="belay-emulator-") as tmp:
-        port_file = Path(tmp, "port")
-        port_file = args.port_file or port_file
+        port_file = args.port_file or Path(tmp, "port")
         argv = ["emulator", "--bps", str(args.bps), "--latency", str(args.latency)]
         argv += ["--port-file", str(port_file)]
         argv += ["--root", args.root] if args.root else []
@@ -107,21 +106,32 @@ def _detach(args: argparse.Namespace) -> int:
         env = dict(os.environ)
         if args.password is not None:  # kept off the child's command line
             env["BELAY_PASSWORD"] = args.password
-        child = subprocess.Popen(
-            [sys.executable, "-m", "belay_tui.cli", *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not port_file.exists():
-            if child.poll() is not None:
-                raise BelayException(f"the emulator exited with code {child.returncode}")
-            if time.monotonic() > deadline:
-                child.kill()
-                raise BelayException(f"the emulator did not start within {READY_TIMEOUT:g} s")
-            time.sleep(0.05)  # polling a file another process writes: nothing to wait on
+        # No pipe of ours stays open in the child, so $(...) and capture return.
+        with open(Path(tmp, "stderr"), "w+b") as errors:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "belay_tui.cli", *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                start_new_session=True,
+                env=env,
+            )
+            _await_ready(child, port_file, errors)
         print(port_file.read_text(encoding="utf-8"), end="", flush=True)
     print(f"emulator running as pid {child.pid}; stop it with: kill {child.pid}", file=sys.stderr)
     return 0
+
+
+def _await_ready(child: subprocess.Popen, port_file: Path, errors) -> None:
+    """Wait for the detached board's port file; say why when it dies or hangs instead."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not port_file.exists():
+        if child.poll() is not None:
+            errors.seek(0)
+            lines = errors.read().decode(errors="replace").strip().splitlines()
+            why = f": {lines[-1]}" if lines else ""
+            raise BelayException(f"the emulator exited with code {child.returncode}{why}")
+        if time.monotonic() > deadline:
+            child.kill()
+            raise BelayException(f"the emulator did not start within {READY_TIMEOUT:g} s")
+        time.sleep(0.05)  # polling a file another process writes: nothing to wait on
