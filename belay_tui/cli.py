@@ -21,6 +21,7 @@ from engine.exceptions import BelayWarning, PasswordRequired
 COMMANDS = [
     "exec_",
     "run",
+    "terminal",
     "sync",
     "watch",
     "info",

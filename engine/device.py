@@ -680,6 +680,19 @@ class Device:
         (self._sink or write_stdout)(text)
         self.events.publish(Output(text, stream))
 
+    def terminal(self, *, keys: int | None = None, screen: Any = None) -> None:
+        """A raw, interactive terminal to the board's REPL in this terminal (Belay's
+        ``terminal``): typed keys go to the board, its output comes back; Ctrl-] exits.
+        ``keys`` (a file descriptor) and ``screen`` (a binary file) default to stdin and
+        stdout. The board's globals stay; the next call starts from a fresh raw REPL."""
+        from .terminal import run_terminal
+
+        with self._session("the terminal") as repl:
+            try:
+                run_terminal(repl, keys, screen, self.port)
+            finally:
+                self._resync = True
+
     # -- files ---------------------------------------------------------------------------
 
     def sync_plan(
