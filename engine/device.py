@@ -740,6 +740,16 @@ class Device:
             self._record(*entry)
         return result
 
+    def sync_dependencies(
+        self, package: Any, *subfolders: str | os.PathLike, dst: str = "/lib", **sync_options: Any
+    ) -> SyncResult:
+        """Belay's ``sync_dependencies``: the named subfolders of an installed package (a
+        module or its name), merged, mirrored to ``dst``; ``sync_options`` go to
+        :meth:`sync`. See :func:`engine.sync.sync_dependencies`."""
+        from .sync import sync_dependencies
+
+        return sync_dependencies(self, package, *subfolders, dst=dst, **sync_options)
+
     # -- history -------------------------------------------------------------------------
 
     def _record(self, kind: str, item: Any) -> None:

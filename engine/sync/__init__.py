@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import ConnectionLost
+from ._dependencies import sync_dependencies
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
 from ._paths import DEFAULT_KEEP
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
@@ -34,6 +35,7 @@ __all__ = [
     "plan",
     "project_ignore",
     "sync",
+    "sync_dependencies",
 ]
 
 
