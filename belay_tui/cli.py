@@ -30,11 +30,16 @@ COMMANDS = [
     "install",
     "add",
     "new",
+    "select",
+    "cache",
     "bench",
     "emulator",
 ]
 
 # emoji=False: "usb:1234:5678" must not print as usb🔢5678.
+# Other names of subcommands, as Belay spells them (registered by each command module).
+ALIASES = ["init"]
+
 err = Console(stderr=True, highlight=False, emoji=False)
 
 
@@ -71,7 +76,8 @@ def app_parser() -> argparse.ArgumentParser:
 
 
 def _names() -> list[str]:
-    return [name.rstrip("_") for name in COMMANDS]
+    """Every subcommand's name and alias (``init`` is Belay's name for ``new``)."""
+    return [*(name.rstrip("_") for name in COMMANDS), *ALIASES]
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

