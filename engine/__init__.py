@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .connection import Connection, LinkStats
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -38,7 +39,7 @@ from .packages import (
     update,
 )
 from .proxy import ProxyObject
-from .sync import SyncEntry, SyncPlan, SyncResult
+from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
 from .transport._ports import PortInfo
 from .transport._ports import list_ports as list_devices
 
@@ -48,6 +49,7 @@ __all__ = [
     "AuthenticationError",
     "BelayException",
     "ConfigError",
+    "Connection",
     "ConnectionFailedError",
     "ConnectionLost",
     "DependencyError",
@@ -60,6 +62,7 @@ __all__ = [
     "IntegrityError",
     "InternalError",
     "Link",
+    "LinkStats",
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
@@ -70,6 +73,7 @@ __all__ = [
     "SpecialFunctionNameError",
     "SyncEntry",
     "SyncError",
+    "SyncOptions",
     "SyncPlan",
     "SyncResult",
     "VirtualBoard",

@@ -8,6 +8,7 @@ from test_sync import write
 
 import engine
 import engine.sync
+from engine import SyncOptions
 from engine.exceptions import LinkWarning
 from engine.watch import Watcher
 
@@ -35,7 +36,7 @@ def test_links_out_are_skipped_with_a_warning_naming_them(device, board, project
 
 
 def test_follow_links_syncs_them(device, board, project):
-    plan = engine.sync.plan(device, project / "board", follow_links=True)
+    plan = engine.sync.plan(device, SyncOptions.make(project / "board", follow_links=True))
     device.sync(plan)
     assert (board.root / "keys" / "key").read_text() == "private\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine import Device
+from engine import Device, SyncOptions
 
 from ..settings import resolve_port
 
@@ -76,12 +76,14 @@ def add_follow_links(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def sync_kwargs(args: argparse.Namespace) -> dict:
-    return {
-        "dst": args.dst,
-        "keep": [] if args.empty_keep else args.keep,
-        "ignore": args.ignore,
-        "minify": not args.no_minify,
-        "mpy_cross_binary": args.mpy_cross,
-        "follow_links": args.follow_links,
-    }
+def sync_options(args: argparse.Namespace) -> SyncOptions:
+    """The sync the ``sync``/``watch`` options ask for."""
+    return SyncOptions.make(
+        args.folder,
+        args.dst,
+        keep=[] if args.empty_keep else args.keep,
+        ignore=args.ignore,
+        minify=not args.no_minify,
+        mpy_cross_binary=args.mpy_cross,
+        follow_links=args.follow_links,
+    )

@@ -16,10 +16,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-import engine.sync
 from engine import SyncPlan
 
-from ._common import add_port, add_sync_options, open_device, sync_kwargs
+from ._common import add_port, add_sync_options, open_device, sync_options
 
 STYLES = {
     "added": "green",
@@ -42,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, emoji=False)
     with open_device(args) as device:
-        plan = engine.sync.plan(device, args.folder, **sync_kwargs(args))
+        plan = device.sync_plan(sync_options(args))
         if args.dry_run:
             console.print(plan_table(plan))
             console.print(_room_line(plan))

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from ..device import Device
-from ..events import Event, EventBus, LinkState, Restoring
+from ..events import Event, EventBus, LinkPhase, LinkState, Restoring
 from ..link import Link
 from ._run import BenchTarget
 
@@ -71,7 +71,7 @@ def _history(device: Device) -> None:
 
 
 def _restored(state: LinkState) -> bool:
-    return state.state == "connected" and state.reason == "restored"
+    return state.state == LinkPhase.CONNECTED and state.reason == "restored"
 
 
 def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
@@ -94,8 +94,8 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
             for _ in range(rounds):
                 start = time.perf_counter()
                 vb.unplug()
-                detect.append(states.wait(lambda s: s.state == "lost", start) - start)
-                states.wait(lambda s: s.state == "reconnecting", start)
+                detect.append(states.wait(lambda s: s.state == LinkPhase.LOST, start) - start)
+                states.wait(lambda s: s.state == LinkPhase.RECONNECTING, start)
                 start = time.perf_counter()
                 vb.replug()
                 back = states.wait(_restored, start)
@@ -103,7 +103,7 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
             for _ in range(rounds):
                 start = time.perf_counter()
                 vb.freeze()
-                hung.append(states.wait(lambda s: s.state == "lost", start) - start)
+                hung.append(states.wait(lambda s: s.state == LinkPhase.LOST, start) - start)
                 vb.thaw()
                 states.wait(_restored, start)
     ms = lambda xs: round(1000 * statistics.median(xs), 1)  # noqa: E731
