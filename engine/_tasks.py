@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
@@ -211,7 +211,9 @@ class TaskTable:
             if chosen is None:
                 setattr(device, attr, _unavailable(attr, found[0].options.implementation, board))
                 continue
-            setattr(device, attr, self.registrar(chosen.kind).register(chosen.fn, chosen.options))
+            # Registered without autoinit: those run below, in definition order.
+            options = replace(chosen.options, autoinit=False)
+            setattr(device, attr, self.registrar(chosen.kind).register(chosen.fn, options))
             if chosen.kind == "setup" and chosen.options.autoinit:
                 autoinit.append((chosen.order, attr))
         for _, attr in sorted(autoinit):

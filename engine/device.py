@@ -285,7 +285,6 @@ class Device(FileMethods, metaclass=DeviceMeta):
     def _connect(self) -> None:
         """Open the link, install the runtime and learn the implementation."""
         self.connection.open()
-        self._proxy_garbage.clear()
         try:
             self._install_runtime()
             name, version, platform, mpy, emitters = self.call(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import codec
-from .exceptions import PyboardException
+from .exceptions import BelayException, PyboardException
 from .text import last_line
 
 if TYPE_CHECKING:
@@ -68,11 +68,26 @@ class ProxyObject:
     def _eval(self, form: Callable[[str], str]) -> Any:
         """Evaluate ``form(target)`` on the board; a result proxy is labelled
         ``form(source)`` (``sensor.config``, not ``_BP[3].config``)."""
-        with _promote():
+        with self._gone_is_said(), _promote():
             return evaluate(self._belay_device, form(self._belay_target), form(self._belay_source))
 
+    @contextlib.contextmanager
+    def _gone_is_said(self) -> Iterator[None]:
+        """A KeyError for this proxy's own slot means the board object is gone (the board
+        reset since it was made): say so, rather than a bare ``KeyError: 3``."""
+        try:
+            yield
+        except KeyError:
+            key, device = self._belay_key, self._belay_device
+            if key is not None and not device(f"{key} in _BP", record=False):
+                raise BelayException(
+                    f"the board object behind {self._belay_source} is gone: the board reset "
+                    "since it was made"
+                ) from None
+            raise
+
     def _run(self, code: str) -> None:
-        with _promote():
+        with self._gone_is_said(), _promote():
             self._belay_device(code, record=False)
 
     # -- the object protocol -------------------------------------------------------------
