@@ -59,10 +59,10 @@ def _BS(r):
     return 'P',str(_BPc[0])+':'+(s if len(s)<80 else s[:77]+'...')
 def _BR(r,u=0):
     _BF(*_BK(r,u))
-def _BO(f,c,g=0):
+def _BO(f,g,c,*a,**k):
     try:
         t=_Btk() if f&2 else 0
-        r=c()
+        r=c(*a,**k)
         if f&2:
             _BF('R',repr((t,_Btk())+_BK(r,f&1)))
         else:
@@ -82,7 +82,7 @@ def _B(i,*a,**k):
     except BaseException as e:
         _BE(e)
 def _BV(f,i,*a,**k):
-    _BO(f,lambda:_BT[i](*a,**k))
+    _BO(f,0,_BT[i],*a,**k)
 def _Bn(g):
     try:
         _BR(next(_BG[g]))
@@ -99,9 +99,11 @@ def _BW(f,g,m=0,v=None):
     elif m==2:
         e=getattr(__import__('builtins'),v[0],None)
         e=e(*v[1]) if type(e) is type and issubclass(e,BaseException) else Exception(*v[1])
-        _BO(f,lambda:x.throw(e),g)
+        _BO(f,g,x.throw,e)
+    elif m:
+        _BO(f,g,x.send,v)
     else:
-        _BO(f,lambda:x.send(v) if m else next(x),g)
+        _BO(f,g,next,x)
 def _Bt(i,*a,**k):
     try:
         import _thread
@@ -148,7 +150,7 @@ def _BX(c,x=None,f=0):
         _BE(e)
         return
     if x:
-        _BO(f,lambda:eval(x,g))
+        _BO(f,0,eval,x,g)
     else:
         _BF('R','None')
 """

@@ -66,15 +66,20 @@ def test_device_terminal_keeps_globals_and_calls_work_after(board):
         device("before = 1")
         runner = threading.Thread(target=device.terminal, kwargs={"keys": slave, "screen": shown})
         runner.start()
+        until(lambda: b">>> " in shown.getvalue(), shown)  # raw mode is on: type now
         os.write(master, b"typed = before + 1\r")
         os.write(master, b"print('done', typed)\r")
-        deadline = time.monotonic() + 30
-        while b"done 2" not in shown.getvalue():
-            assert time.monotonic() < deadline, shown.getvalue()
-            threading.Event().wait(0.02)
+        until(lambda: b"done 2" in shown.getvalue(), shown)
         os.write(master, b"\x1d")
         runner.join(30)
         assert not runner.is_alive()
         assert device("typed") == 2
     os.close(master)
     os.close(slave)
+
+
+def until(condition, shown: io.BytesIO, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, shown.getvalue()
+        threading.Event().wait(0.02)
