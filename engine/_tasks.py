@@ -190,11 +190,11 @@ class TaskTable:
         )
         self.device(assigns + src.body, record=record)
 
-    def attach_class_functions(self) -> None:
+    def attach_class_functions(self) -> list[str]:
         """Register what the class and its mixins marked with ``@Device.task`` etc. For a
         name marked more than once (``implementation=`` overloads), the most derived mark
-        for this board's implementation wins, else the most derived one for any. Then the
-        setups marked ``autoinit=True`` run, in the order they were defined."""
+        for this board's implementation wins, else the most derived one for any. Returns
+        the setups marked ``autoinit=True``, in the order they were defined, to run."""
         device = self.device
         board = device.implementation.name if device.implementation else ""
         marks: dict[str, list[Mark]] = {}
@@ -216,8 +216,7 @@ class TaskTable:
             setattr(device, attr, self.registrar(chosen.kind).register(chosen.fn, options))
             if chosen.kind == "setup" and chosen.options.autoinit:
                 autoinit.append((chosen.order, attr))
-        for _, attr in sorted(autoinit):
-            getattr(device, attr)()
+        return [attr for _, attr in sorted(autoinit)]
 
 
 class Registrar:

@@ -56,7 +56,7 @@ from .exceptions import (
 from .minify import minify as minify_code
 from .text import last_line
 from .transport import Transport
-from .transport._ports import describe_ports, list_ports
+from .transport._ports import describe_ports, list_ports, usb_spec_from_json
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
@@ -206,7 +206,18 @@ class Device(FileMethods, metaclass=DeviceMeta):
         self._connect()
         self._connecting = False
         self.events.publish(Connected(self.port, self.implementation, self.connect_count))
-        self.tasks.attach_class_functions()
+        autoinit = self.tasks.attach_class_functions()
+        self.__pre_autoinit__()
+        for name in autoinit:
+            getattr(self, name)()
+        self.__post_init__()
+
+    def __pre_autoinit__(self) -> None:
+        """Belay's hook: runs after connecting and registering the class's functions, before
+        the ``autoinit`` setups; a subclass may sync files or dependencies here."""
+
+    def __post_init__(self) -> None:
+        """Belay's hook: runs at the very end of ``__init__``."""
 
     def __init_subclass__(cls, **keywords: Any) -> None:
         unknown = sorted(set(keywords) - REGISTRY_KEYWORDS)
@@ -225,6 +236,8 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     def _resolve_port(self, port: str | None) -> str:
         port = port or os.environ.get("BELAY_DEVICE")
+        if port and port.lstrip().startswith("{"):
+            port = usb_spec_from_json(port)
         if port == "virtual":
             self._board = VirtualBoard().start()
             return self._board.port
@@ -509,13 +522,15 @@ class Device(FileMethods, metaclass=DeviceMeta):
         value = self.decode(Reply(kind, payload), what, trusted=trusted)
         return value, self.clock.midpoint(before, after)
 
-    def proxy(self, cmd: str) -> Any:
+    def proxy(self, cmd: str, delete: bool = True) -> Any:
         """A :class:`~engine.ProxyObject` for a board object: ``device.proxy("sensor")``,
         ``device.proxy("import machine")`` (a tuple for several names), or any expression
-        (an immutable result comes back as a value)."""
-        from .proxy import proxy_names
+        (an immutable result comes back as a value). ``delete=False`` (Belay's) keeps the
+        board object when the proxy of an expression is collected."""
+        from .proxy import keep, proxy_names
 
-        return proxy_names(self, cmd)
+        found = proxy_names(self, cmd)
+        return found if delete else keep(found)
 
     def release(self, key: int) -> None:
         """Free the board object kept under ``key`` for a proxy; it rides along with the next

@@ -164,6 +164,15 @@ class ProxyObject:
                 self._belay_device.release(key)
 
 
+def keep(found: Any) -> Any:
+    """``found`` (a proxy, a tuple of them, or a value) with its board objects kept when the
+    proxies are collected."""
+    for proxy in found if isinstance(found, tuple) else (found,):
+        if isinstance(proxy, ProxyObject):
+            object.__setattr__(proxy, "_belay_key", None)
+    return found
+
+
 def target_of(value: ProxyObject) -> str:
     """The board expression a proxy stands for."""
     return object.__getattribute__(value, "_belay_target")

@@ -237,3 +237,46 @@ def test_an_overload_for_another_board_is_unavailable(device):
 
     with pytest.raises(FeatureUnavailableError, match="defined for circuitpython boards"):
         only_there()
+
+
+def test_belay_hooks_progress_update_and_kept_proxies(board, tmp_path):
+    seen: list[str] = []
+
+    class Board(Device):
+        def __pre_autoinit__(self):
+            seen.append("pre " + str(self("'ready' in globals()")))
+
+        @Device.setup(autoinit=True)
+        def setup():
+            ready = True
+
+        def __post_init__(self):
+            seen.append("post " + str(self("ready")))
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("a" * 1000)
+    updates: list[dict] = []
+    with Board(board.port) as dev:
+        assert seen == ["pre False", "post True"]
+        dev.sync(tmp_path / "src", progress_update=lambda **kw: updates.append(kw))
+        assert updates and updates[-1]["completed"] == updates[-1]["total"]
+        dev("class Thing:\n    pass")
+        kept = dev.proxy("Thing()", delete=False)
+        del kept
+        gc.collect()
+        dev("0")
+        assert dev("len(_BP)") == 1
+
+
+def test_belay_device_json_from_belay_select(monkeypatch):
+    from engine.transport._ports import usb_spec_from_json
+
+    assert usb_spec_from_json('{"vid": 11914, "pid": 5, "serial_number": "E66"}') == (
+        "usb:2e8a:0005:E66"
+    )
+    monkeypatch.setenv("BELAY_DEVICE", '{"vid": 4660, "pid": 22136}')
+    with pytest.raises(belay.DeviceNotFoundError, match="no USB device usb:1234:5678"):
+        Device()
+    monkeypatch.setenv("BELAY_DEVICE", '{"vid": 1}')
+    with pytest.raises(belay.DeviceNotFoundError, match="not a USB specification"):
+        Device()
