@@ -20,6 +20,7 @@ import time
 
 from ..exceptions import ConnectionFailedError, ConnectionLost, FeatureUnavailableError
 from ._base import Transport
+from ._fd import spawn_on_pty, write_all
 
 PREFIX = "exec:"
 STARTUP_TIMEOUT = 10.0  # seconds a program gets to show its first prompt
@@ -45,7 +46,10 @@ class ExecTransport(Transport):
             )
         self.description = f"{PREFIX}{self.command}"
         self._pending = bytearray()
-        self._fd, self._process = _spawn(self.command)
+        try:
+            self._fd, self._process = spawn_on_pty(self.command, shell=True, ctrl_c_interrupts=True)
+        except OSError as e:
+            raise ConnectionFailedError(f"cannot start {self.command!r}: {e}") from None
         try:
             self._await_prompt()
         except BaseException:
@@ -103,15 +107,8 @@ class ExecTransport(Transport):
         return f"{self.description} closed its terminal; the program {how}"
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
         try:
-            while view:
-                try:
-                    n = os.write(self._fd, view)
-                except BlockingIOError:
-                    select.select([], [self._fd], [], 1.0)
-                    continue
-                view = view[n:]
+            write_all(self._fd, data)
         except OSError:
             raise ConnectionLost(self._ended()) from None
 
@@ -136,41 +133,3 @@ class ExecTransport(Transport):
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-
-
-def _spawn(command: str) -> tuple[int, subprocess.Popen]:
-    """Start ``command`` in a new session whose controlling terminal is a fresh pty."""
-    import fcntl
-    import termios
-    import tty
-
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    attrs = termios.tcgetattr(slave)
-    attrs[3] |= termios.ISIG  # Ctrl-C -> SIGINT, as a board's UART interrupt character
-    for key in ("VQUIT", "VSUSP", "VDSUSP"):  # no other signal keys: only Ctrl-C
-        if hasattr(termios, key):
-            attrs[6][getattr(termios, key)] = b"\x00"
-    termios.tcsetattr(slave, termios.TCSANOW, attrs)
-
-    def take_terminal() -> None:
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-    try:
-        process = subprocess.Popen(
-            command,
-            shell=True,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            start_new_session=True,
-            close_fds=True,
-            preexec_fn=take_terminal,
-        )
-    except OSError as e:
-        os.close(master)
-        raise ConnectionFailedError(f"cannot start {command!r}: {e}") from None
-    finally:
-        os.close(slave)
-    os.set_blocking(master, False)
-    return master, process
