@@ -15,13 +15,13 @@ from engine.events import LinkPhase, LinkState
 from engine.text import human_bytes
 
 STATE_STYLE = {
-    "connecting": "yellow",
-    "reconnecting": "bold",
-    "restoring": "yellow",
-    "connected": "green",
-    "busy": "cyan",
-    "lost": "bold",
-    "failed": "bold",
+    LinkPhase.CONNECTING: "yellow",
+    LinkPhase.RECONNECTING: "bold",
+    LinkPhase.RESTORING: "yellow",
+    LinkPhase.CONNECTED: "green",
+    LinkPhase.BUSY: "cyan",
+    LinkPhase.LOST: "bold",
+    LinkPhase.FAILED: "bold",
 }
 
 

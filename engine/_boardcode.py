@@ -129,6 +129,7 @@ def _Bk():
 _Bb=_Btk()
 def _Bq():
     import gc
+    gc.collect()  # what is free, not what garbage happens to hold (steady figures)
     try:
         import os
         s=os.statvfs('/')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .events import Progress
 from .sync import (
@@ -30,7 +30,7 @@ class FileMethods:
     with Belay's signatures."""
 
     def sync_plan(
-        self: Device,
+        self,
         folder: str | os.PathLike | SyncOptions,
         dst: str = "/",
         keep: list[str] | str | bool | None = None,
@@ -40,10 +40,10 @@ class FileMethods:
     ) -> SyncPlan:
         """What :meth:`sync` would do to every path (a :class:`~engine.SyncPlan`), learned in
         one round trip; nothing changes. Pass the plan to :meth:`sync` to carry it out."""
-        return plan(self, _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
+        return plan(_device(self), _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
 
     def sync(
-        self: Device,
+        self,
         folder: str | os.PathLike | SyncPlan | SyncOptions,
         dst: str = "/",
         keep: list[str] | str | bool | None = None,
@@ -73,10 +73,11 @@ class FileMethods:
             if isinstance(folder, SyncPlan)
             else _options(folder, dst, keep, ignore, minify, mpy_cross_binary)
         )
-        result = sync(self, target, progress)
+        device = _device(self)
+        result = sync(device, target, progress)
         entry = SyncReplay(result.plan.options.whole())
-        if record and entry not in self.history:
-            self.record(entry)
+        if record and entry not in device.history:
+            device.record(entry)
         return result
 
     def sync_dependencies(
@@ -90,6 +91,11 @@ class FileMethods:
         module or its name), merged, mirrored to ``dst``; ``sync_options`` go to
         :meth:`sync`. See :func:`engine.sync.sync_dependencies`."""
         return sync_dependencies(self, package, *subfolders, dst=dst, **sync_options)
+
+
+def _device(methods: FileMethods) -> Device:
+    """The device these methods belong to (the mixin is only ever a Device's)."""
+    return cast("Device", methods)
 
 
 def _options(

@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from functools import update_wrapper
-from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from ._source import Source, check_name, function_source
 from .exceptions import FeatureUnavailableError, PyboardException
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-KINDS = ("task", "thread", "setup", "teardown")
 # Class-level marks are numbered as they are made: autoinit setups run in definition
 # order, mixins included.
 _MARKS = itertools.count()
@@ -227,6 +226,14 @@ class Registrar:
         self._kind = kind
         self._functions: dict[str, Callable] = {}
 
+    @overload
+    def __call__(self, f: Callable[P, R], /, **options: Any) -> Callable[P, R]: ...
+
+    @overload
+    def __call__(
+        self, f: None = None, /, **options: Any
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
     def __call__(self, f: Callable | None = None, /, **options: Any) -> Any:
         """``@device.task`` or ``@device.task(...)`` with Belay's keywords (:class:`Options`);
         the others say what is wrong."""
@@ -311,8 +318,15 @@ class Mark:
 
 
 def class_marker(kind: str) -> Callable[..., Any]:
-    """``Device.task`` etc. at class level: mark a function for every instance. A setup
-    marked ``autoinit=True`` must take no arguments: ValueError at class creation."""
+    """``Device.task`` etc. at class level: mark a function for every instance (which
+    registers it on connecting); the marked function keeps its signature. A setup marked
+    ``autoinit=True`` must take no arguments: ValueError at class creation."""
+
+    @overload
+    def mark(f: Callable[P, R], /, **options: Any) -> Callable[P, R]: ...
+
+    @overload
+    def mark(f: None = None, /, **options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def mark(f: Callable | None = None, /, **options: Any) -> Any:
         opts = make_options(kind, options)
@@ -380,7 +394,13 @@ class KindDescriptor:
         self.kind = kind
         self.marker = class_marker(kind)
 
-    def __get__(self, obj: Device | None, cls: type) -> Any:
+    @overload
+    def __get__(self, obj: None, cls: type) -> Callable[..., Any]: ...
+
+    @overload
+    def __get__(self, obj: Device, cls: type) -> Registrar: ...
+
+    def __get__(self, obj: Device | None, cls: type) -> Callable[..., Any] | Registrar:
         if obj is None:
             return self.marker
         return obj.tasks.registrar(self.kind)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from time import time
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,6 @@ class LinkPhase(StrEnum):
         return self in (LinkPhase.LOST, LinkPhase.RECONNECTING, LinkPhase.FAILED)
 
 
-#: The states of :class:`LinkState`, in the order a link usually passes through them.
-LINK_STATES = tuple(LinkPhase)
-
-
 @dataclass(frozen=True)
 class LinkState(Event):
     """The link supervisor's state changed (see ``engine.link``).
@@ -171,12 +168,15 @@ class SyncFailed(Event):
     message: str
 
 
+WatchState = Literal["syncing", "watching", "running", "stopped"]
+
+
 @dataclass(frozen=True)
 class WatchStatus(Event):
     """What a watch is doing: "syncing", "watching", "running" (its script) or "stopped"."""
 
     folder: str
-    state: str
+    state: WatchState
 
 
 Listener = Callable[[Event], None]

@@ -47,9 +47,11 @@ class _States:
             return next((t for t, e in self._seen if t >= after and test(e)), None)
 
         with self._cond:
-            if not self._cond.wait_for(lambda: found() is not None, timeout=30):
+            self._cond.wait_for(lambda: found() is not None, timeout=30)
+            at = found()
+            if at is None:
                 raise TimeoutError("the link never reached the awaited state")
-            return found()
+            return at
 
 
 def bench_read(x):
@@ -79,13 +81,18 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
         return {"skipped": "needs the virtual board (it is unplugged and replugged)"}
     detect, hung, restored, floor = [], [], [], []
     with (
-        target.board() as (port, vb),
+        target.virtual_board() as (port, vb),
         target.connect(port, attempts=-1, output=lambda text: None) as device,
     ):
         _history(device)
         states = _States(device.events)
         replayed: list[int] = []
-        device.events.subscribe(lambda e: isinstance(e, Restoring) and replayed.append(e.entries))
+
+        def count_replayed(event: Event) -> None:
+            if isinstance(event, Restoring):
+                replayed.append(event.entries)
+
+        device.events.subscribe(count_replayed)
         for _ in range(rounds):
             start = time.perf_counter()
             device.reconnect()

@@ -8,6 +8,7 @@ added / changed / deleted / unchanged / ignored / kept, with sizes, and whether 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,12 +56,12 @@ class SyncOptions:
     @classmethod
     def make(
         cls,
-        folder: str | Path,
+        folder: str | os.PathLike,
         dst: str = "/",
         keep: list[str] | tuple[str, ...] | str | bool | None = None,
         ignore: list[str] | tuple[str, ...] | str | None = None,
         minify: bool = True,
-        mpy_cross_binary: str | Path | bool | None = None,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
         only: list[str] | tuple[str, ...] | None = None,
         follow_links: bool = False,
     ) -> SyncOptions:
@@ -71,8 +72,8 @@ class SyncOptions:
             keep=_tuple(keep),
             ignore=_tuple(ignore),
             minify=minify,
-            mpy_cross_binary=str(mpy_cross_binary)
-            if isinstance(mpy_cross_binary, Path)
+            mpy_cross_binary=os.fspath(mpy_cross_binary)
+            if isinstance(mpy_cross_binary, os.PathLike)
             else mpy_cross_binary,
             only=None if only is None else tuple(only),
             follow_links=follow_links,
@@ -302,6 +303,7 @@ def _compare(
     entries: list[SyncEntry] = []
     for name, data in local.contents.items():
         old = board_files.get(name)
+        action: Action
         if old is None:
             action = "added"
         elif board_hashes and old == (len(data), local.hashes[name]):
@@ -354,6 +356,8 @@ def _transform(device: Device, options: SyncOptions) -> Transform:
     if not options.mpy_cross_binary:
         return Transform(minify=options.minify)
     impl = device.implementation
+    if impl is None:
+        raise SyncError("mpy-cross needs the board's implementation, which is not known yet")
     command = mpy_cross_command(options.mpy_cross_binary, impl.mpy_version, impl.mpy_sub, impl.arch)
     return Transform(minify=options.minify, mpy_cross=command)
 

@@ -24,11 +24,11 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import codec
 from .._repl import CTRL_D
-from .._reply import token_prefix_len
+from .._reply import ReplyKind, token_prefix_len
 from ..events import Progress, Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
 from ._board import ABORT, DEFLATED, STORED, writer_code
@@ -58,6 +58,9 @@ _REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL;
 ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
 ProgressCallback = Callable[[Progress], None]
+#: How a sync's files travelled: the raw stream, base64 commands, WebREPL's file channel,
+#: or not at all (nothing to do).
+SyncMode = Literal["raw", "text", "webrepl", "none"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class SyncResult:
     bytes_written: int  # file bytes now on the board
     bytes_sent: int  # bytes the host sent, code included
     seconds: float
-    mode: str  # "raw", "text", "webrepl", or "none" when there was nothing to do
+    mode: SyncMode
     compressed: bool
 
     @property
@@ -113,7 +116,8 @@ def apply_plan(
     prepare = _prepare_call(plan)
     channel = link.file_channel
     direct = [e for e in plan.writes if fits(e)] if channel else []
-    if direct:
+    mode: SyncMode
+    if channel is not None and direct:
         # WebREPL's file channel; a name too long for it goes the text way.
         mode, use_raw, use_deflate = "webrepl", False, False
         files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
@@ -242,7 +246,7 @@ class _RawSender:
         self.cancel = cancel
         self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
         self.token = device.connection.token_bytes
-        self.stream: Stream | None = None
+        self.stream: Stream  # set for each batch
         self.credit = 0  # bytes we may still send before the next acknowledgement
         self.unsent = 0  # bytes of this batch not yet sent
         self.stray = bytearray()  # board output that is not flow control
@@ -303,7 +307,7 @@ class _RawSender:
 
     def _wait_ready(self) -> bool:
         """Wait for ``_BSr``'s go-ahead; False if the command ended before it (an error)."""
-        marker = self.token + b"Y0:"
+        marker = self.token + ReplyKind.READY.encode() + b"0:"  # an empty payload
         buf = self.stream.buf
         while True:
             i = buf.find(marker)
