@@ -81,7 +81,7 @@ class FileMethods:
         return result
 
     def sync_dependencies(
-        self: Device,
+        self,
         package: Any,
         *subfolders: str | os.PathLike,
         dst: str = "/lib",
@@ -90,7 +90,7 @@ class FileMethods:
         """Belay's ``sync_dependencies``: the named subfolders of an installed package (a
         module or its name), merged, mirrored to ``dst``; ``sync_options`` go to
         :meth:`sync`. See :func:`engine.sync.sync_dependencies`."""
-        return sync_dependencies(self, package, *subfolders, dst=dst, **sync_options)
+        return sync_dependencies(_device(self), package, *subfolders, dst=dst, **sync_options)
 
 
 def _device(methods: FileMethods) -> Device:

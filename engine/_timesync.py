@@ -44,21 +44,23 @@ class BoardClock:
             rtt = after - before
             if best is None or rtt < best[0]:
                 best = (rtt, ticks / 1000 - (before + after) / 2)
-        self.rtt, self.offset = best
-        return self.offset
+        assert best is not None  # samples >= 1
+        self.rtt, offset = best
+        self.offset = offset
+        return offset
 
-    def require(self) -> None:
-        """Belay's rule: ``return_time`` without a synchronised clock is a ValueError."""
+    def require(self) -> float:
+        """The offset; without one, Belay's rule: ``return_time`` is a ValueError."""
         if self.offset is None:
             raise ValueError(
                 "return_time needs the board's clock synchronised: call device.sync_time(), "
                 "or connect with auto_sync_time=True"
             )
+        return self.offset
 
     def host_time(self, ticks_ms: float) -> datetime:
         """The host's wall-clock time at which the board's clock read ``ticks_ms``."""
-        self.require()
-        return datetime.fromtimestamp(ticks_ms / 1000 - self.offset)
+        return datetime.fromtimestamp(ticks_ms / 1000 - self.require())
 
     def midpoint(self, before_ms: int, after_ms: int) -> datetime:
         """The host time halfway between two board readings taken around a call."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 def sync_dependencies(
     device: Device,
     package: ModuleType | str,
-    *subfolders: str | Path,
+    *subfolders: str | os.PathLike,
     dst: str = "/lib",
     **sync_options: Any,
 ) -> SyncResult:

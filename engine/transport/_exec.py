@@ -106,7 +106,7 @@ class ExecTransport(Transport):
         how = "is still running" if code is None else f"exited with code {code}"
         return f"{self.description} closed its terminal; the program {how}"
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         try:
             write_all(self._fd, data)
         except OSError:

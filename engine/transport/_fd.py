@@ -8,7 +8,7 @@ import select
 import subprocess
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """Write all of ``data`` to a non-blocking ``fd``, waiting while its buffer is full.
     OSError (the other end gone) is the caller's to turn into ConnectionLost."""
     view = memoryview(data)
