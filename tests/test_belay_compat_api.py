@@ -280,3 +280,22 @@ def test_belay_device_json_from_belay_select(monkeypatch):
     monkeypatch.setenv("BELAY_DEVICE", '{"vid": 1}')
     with pytest.raises(belay.DeviceNotFoundError, match="not a USB specification"):
         Device()
+
+
+def test_implementation_overloads_across_mixins(board):
+    # Belay's own `belay select` does this: one mixin per firmware, the same names in each.
+    class CircuitPythonLed(metaclass=DeviceMeta):
+        @Device.task(implementation="circuitpython")
+        def led(value):
+            return "circuitpython " + str(value)
+
+    class MicroPythonLed(metaclass=DeviceMeta):
+        @Device.task
+        def led(value):
+            return "micropython " + str(value)
+
+    class Blinker(Device, CircuitPythonLed, MicroPythonLed):
+        pass
+
+    with Blinker(board.port) as dev:
+        assert dev.led(1) == "micropython 1"
