@@ -53,7 +53,7 @@ from .exceptions import (
     PyboardException,
     SyncError,
 )
-from .minify import minify as minify_code
+from .minify import minify_checked
 from .text import last_line
 from .transport import Transport
 from .transport._ports import describe_ports, list_ports, usb_spec_from_json
@@ -484,8 +484,8 @@ class Device(FileMethods, metaclass=DeviceMeta):
             self.clock.require()
             if not expr:
                 raise ValueError("return_time needs code that ends with an expression")
-        if minify and exec_part:
-            exec_part = minify_code(exec_part)
+        if minify and exec_part:  # as written when the minified text would not compile
+            exec_part = minify_checked(exec_part, "<command>").code
         args = codec.to_literal(exec_part, "code")
         flags = timing_flags(trusted or not deserialize, return_time)
         if expr:
