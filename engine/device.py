@@ -29,7 +29,7 @@ from ._output import write_stdout
 from ._reply import Reply, ReplyKind, Stuck
 from ._secret import Secret
 from ._source import rewrite_traceback
-from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, TaskTable
+from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, Options, TaskTable
 from ._timesync import TICKS_CALL, BoardClock
 from .connection import Connection
 from .emulator import VirtualBoard
@@ -487,7 +487,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         if minify and exec_part:  # as written when the minified text would not compile
             exec_part = minify_checked(exec_part, "<command>").code
         args = codec.to_literal(exec_part, "code")
-        flags = timing_flags(trusted or not deserialize, return_time)
+        flags = Options(trusted=trusted or not deserialize, return_time=return_time).flags
         if expr:
             args += "," + codec.to_literal(expr, "expression") + (f",{flags}" if flags else "")
         sink = _stream_writer(stream_out) if stream_out is not None else None
@@ -738,12 +738,6 @@ def _split_final_expression(cmd: str) -> tuple[str, str | None]:
     start += len(lines[last.lineno - 1].encode()[: last.col_offset].decode())
     head = cmd[:start].rstrip().rstrip(";")
     return head, ast.get_source_segment(cmd, last)
-
-
-def timing_flags(trusted: bool, return_time: bool) -> int:
-    """The runtime's call flags (``_BV``, ``_BW``, ``_BX``): 1 sends any result's ``repr``,
-    2 adds the board's ticks before and after the call."""
-    return (1 if trusted else 0) | (2 if return_time else 0)
 
 
 def _trusted_value(payload: str, what: str) -> Any:
