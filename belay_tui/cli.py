@@ -37,11 +37,12 @@ COMMANDS = [
     "emulator",
 ]
 
-# emoji=False: "usb:1234:5678" must not print as usb🔢5678.
 # Other names of subcommands, as Belay spells them (registered by each command module).
 ALIASES = ["init"]
 
-err = Console(stderr=True, highlight=False, emoji=False)
+# soft_wrap: an error stays one line, however long its paths (the terminal wraps it).
+# emoji=False: "usb:1234:5678" must not print as usb🔢5678.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
