@@ -10,11 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pathspec
 import pytest
+from waiting import until
 
 import engine
 from belay_tui.cli import main
@@ -58,7 +58,7 @@ def test_emulator_detach_prints_the_port_and_returns(tmp_path):
         assert (root / "f").read_text() == "1"
     finally:
         os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not os.path.exists(port), "the detached emulator's port to go")
+    until(lambda: not os.path.exists(port), "the detached emulator's port to go")
 
 
 def test_emulator_port_file(tmp_path):
@@ -68,7 +68,7 @@ def test_emulator_port_file(tmp_path):
         stdout=subprocess.DEVNULL,
     )
     try:
-        wait_for(port_file.exists, "the port file")
+        until(port_file.exists, "the port file")
         assert os.path.exists(port_file.read_text().strip())
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -111,14 +111,6 @@ def test_new_projects_ignore_the_session_log(tmp_path):
     )
     assert spec.match_file(".belay/session.log") and spec.match_file(".belay/session.log.1")
     assert not spec.match_file(".belay/lock.toml")
-
-
-def wait_for(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        pause.wait(0.05)
 
 
 def test_belay_sync_spellings(board, tmp_path, capsys):

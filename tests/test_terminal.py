@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 
+from waiting import until
+
 from engine import Device
 
 
@@ -66,20 +68,13 @@ def test_device_terminal_keeps_globals_and_calls_work_after(board):
         device("before = 1")
         runner = threading.Thread(target=device.terminal, kwargs={"keys": slave, "screen": shown})
         runner.start()
-        until(lambda: b">>> " in shown.getvalue(), shown)  # raw mode is on: type now
+        until(lambda: b">>> " in shown.getvalue(), "the prompt")  # raw mode is on: type now
         os.write(master, b"typed = before + 1\r")
         os.write(master, b"print('done', typed)\r")
-        until(lambda: b"done 2" in shown.getvalue(), shown)
+        until(lambda: b"done 2" in shown.getvalue(), "the typed lines' output")
         os.write(master, b"\x1d")
         runner.join(30)
         assert not runner.is_alive()
         assert device("typed") == 2
     os.close(master)
     os.close(slave)
-
-
-def until(condition, shown: io.BytesIO, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, shown.getvalue()
-        threading.Event().wait(0.02)
