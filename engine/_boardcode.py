@@ -125,7 +125,8 @@ def _BPx(c,x):
         _BE(e)
 _Btk=getattr(__import__('time'),'ticks_ms',int)
 def _Bk():
-    _BF('R',str(_Btk()))
+    t=getattr(__import__('time'),'ticks_ms',None)
+    _BF('R',str(t()) if t else 'None')
 _Bb=_Btk()
 def _Bq():
     import gc

@@ -47,6 +47,7 @@ from .exceptions import (
     ConnectionLost,
     DeviceNotFoundError,
     DeviceTimeoutError,
+    FeatureUnavailableError,
     InternalError,
     MaxHistoryLengthError,
     NonLiteralError,
@@ -319,7 +320,10 @@ class Device(FileMethods, metaclass=DeviceMeta):
         self.connect_count += 1
         self.connection.last_ok = time.time()
         if self.auto_sync_time:
-            self.sync_time()
+            try:
+                self.sync_time()
+            except FeatureUnavailableError:
+                self.clock.offset = None  # a firmware without ticks_ms: no time sync
 
     def reconnect(
         self, attempts: int | None = None, *, cancel: threading.Event | None = None

@@ -299,3 +299,13 @@ def test_implementation_overloads_across_mixins(board):
 
     with Blinker(board.port) as dev:
         assert dev.led(1) == "micropython 1"
+
+
+def test_a_firmware_without_ticks_ms_connects_without_time_sync(board):
+    # Staged on the real board: a `time` module without ticks_ms, as some ports have.
+    no_ticks = "import sys\nclass NoTicks:\n    pass\nsys.modules['time'] = NoTicks()"
+    with Device(board.port, startup=no_ticks) as device:
+        assert device.time_offset is None
+        assert device("1 + 1") == 2
+        with pytest.raises(FeatureUnavailableError, match="no time.ticks_ms"):
+            device.sync_time()
