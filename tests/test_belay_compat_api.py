@@ -64,7 +64,7 @@ def test_auto_sync_time_again_after_a_reconnect(board):
     with Device(board.port, attempts=3) as device:
         first = device.clock.rtt
         device.clock.offset = None
-        device.reconnect()
+        device.reconnect(resume=False)  # a restart (a board that kept its state keeps its clock)
         assert device.time_offset is not None and first is not None
 
 
@@ -110,7 +110,7 @@ def test_a_proxy_whose_object_is_gone_says_so(board):
     with Device(board.port, attempts=3) as device:
         device("class Thing:\n    x = 1")
         thing = device("Thing()")
-        device.reconnect()  # over serial a connect soft-resets: the object is gone
+        device.reconnect(resume=False)  # a restart soft-resets the board: the object is gone
         with pytest.raises(belay.BelayException, match="gone: the board reset"):
             _ = thing.x
 

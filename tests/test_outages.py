@@ -282,6 +282,15 @@ def test_a_board_thread_runs_through_the_outage_and_is_not_started_again(board, 
     assert kept(log) == [True]
 
 
+def test_a_proxy_to_a_board_object_outlives_the_outage(board, counting):
+    dev, log, _bump = counting
+    dev("class Thing:\n    x = 1")
+    thing = dev("Thing()")
+    pull_adapter(board, log)
+    assert thing.x == 1  # the call that finds the port gone reconnects; the object is there
+    assert kept(log) == [True]
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 
