@@ -37,9 +37,9 @@ from .deps_pane import DepsPane
 from .help_screen import HelpScreen
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
-from .session import Session
+from .session import Job, Session
 from .session_log import SessionLog
-from .settings import resolve_port
+from .settings import console_settings, resolve_port
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -87,6 +87,7 @@ class BelayApp(App[int]):
     ) -> None:
         super().__init__()
         self.project = project
+        self.console_settings = console_settings(project)
         log = SessionLog.for_project(project, password)
         self.session = Session(self, port, password=password, log=log, attempts=attempts)
 
@@ -95,7 +96,7 @@ class BelayApp(App[int]):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="repl", id="panes"):
             with TabPane("REPL f2", id="repl"):
-                yield ReplConsole(self.session, id="console")
+                yield ReplConsole(self.session, self.console_settings, id="console")
             with TabPane("Sync f3", id="sync"):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
@@ -136,18 +137,20 @@ class BelayApp(App[int]):
 
     @while_running
     def on_board_output(self, _message: BoardOutput) -> None:
-        self.repl.stream(self.session.take_output())
+        self.repl.output_arrived()
 
     @while_running
     def on_job_started(self, message: JobStarted) -> None:
-        self.repl.job_started(message.job)
+        self.repl.after_output(message.output_mark, lambda: self.repl.job_started(message.job))
 
     @while_running
     def on_job_ended(self, message: JobEnded) -> None:
-        job = message.job
-        pending = self.session.take_output()  # prints come before the call's outcome
-        if pending:
-            self.repl.stream(pending)
+        # Prints come before the call's outcome, however far behind the screen is.
+        self.repl.after_output(message.output_mark, lambda: self._job_ended(message.job))
+
+    def _job_ended(self, job: Job) -> None:
+        if not self.is_running:
+            return
         if job.error is not None:
             if job.on_error is not None:
                 job.on_error(job.error)
@@ -169,7 +172,10 @@ class BelayApp(App[int]):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
-        self.refresh_bindings()
+        if not (status.usable and was_usable):
+            # Busy and connected allow the same keys; redrawing the Footer at the start and
+            # end of every REPL line would cost frames while output floods in.
+            self.refresh_bindings()
 
     @while_running
     def on_engine_event(self, message: EngineEvent) -> None:

@@ -7,6 +7,9 @@ is echoed, and a board traceback is highlighted.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
+
 from rich.highlighter import ReprHighlighter
 from rich.syntax import Syntax
 from rich.text import Text
@@ -18,9 +21,15 @@ from engine import ConnectionLost, PyboardException
 
 from .repl_input import ReplInput
 from .session import Job, Session
+from .settings import ConsoleSettings
 from .transcript import Transcript
 
 IDLE_HINT = "Enter runs · a blank line ends a block · ↑↓ history · ^c interrupt · ^d reset"
+#: Seconds between two looks at the board's output: about a frame.
+FRAME = 1 / 60
+#: Characters of output shown per frame at most, so that keys still echo during a flood
+#: (about 3,000 short lines: a few milliseconds of work).
+CHUNK = 16 * 1024
 
 
 def highlighted(code: str, lexer: str) -> Text:
@@ -28,6 +37,12 @@ def highlighted(code: str, lexer: str) -> Text:
     text = Syntax(code, lexer, theme="ansi_dark").highlight(code)
     text.rstrip()
     return text
+
+
+def warm_lexers() -> None:
+    """Highlight once with each lexer the console uses."""
+    highlighted("1", "python")
+    highlighted("Traceback (most recent call last):", "pytb")
 
 
 def echo(code: str) -> Text:
@@ -55,9 +70,14 @@ def error_text(error: BaseException, reason: str) -> Text:
 class ReplConsole(Vertical):
     """Transcript, a line saying what the board is doing, and the input."""
 
-    def __init__(self, session: Session, **kwargs) -> None:
+    def __init__(self, session: Session, settings: ConsoleSettings | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.session = session
+        self.settings = settings or ConsoleSettings()
+        #: Called with each piece of board output shown (the plot reads numbers from it).
+        self.output_listeners: list[Callable[[str], None]] = []
+        self._after: deque[tuple[int, Callable[[], None]]] = deque()  # (output position, work)
+        self._draining = False
         self._highlighter = ReprHighlighter()
         self._pending: dict[Job, str] = {}  # REPL lines submitted and not yet finished
         # A watch syncs from its own thread, outside the session's lane: a line entered
@@ -65,11 +85,16 @@ class ReplConsole(Vertical):
         self.watch_syncing = False
 
     def compose(self) -> ComposeResult:
-        yield Transcript(id="transcript")
+        yield Transcript(self.settings.scrollback, id="transcript")
         yield Static(IDLE_HINT, id="repl-state")
         with Horizontal(id="repl-entry"):
             yield Static(">>>", id="repl-prompt")
             yield ReplInput(id="repl-input")
+
+    def on_mount(self) -> None:
+        # Pygments builds a lexer's tables on first use (a third of a second): not while
+        # the first line typed waits for its echo.
+        self.run_worker(warm_lexers, thread=True, group="warm-up")
 
     @property
     def transcript(self) -> Transcript:
@@ -127,8 +152,40 @@ class ReplConsole(Vertical):
 
     # -- board output and notes ----------------------------------------------------------
 
-    def stream(self, text: str) -> None:
-        self.transcript.stream(text)
+    def output_arrived(self) -> None:
+        """The board printed: show it from the next frame on."""
+        if not self._draining:
+            self._draining = True
+            self.set_timer(FRAME, self._drain)
+
+    def after_output(self, mark: int, work: Callable[[], None]) -> None:
+        """Run ``work`` once the output before position ``mark`` is shown: a line's echo and
+        its result stay in order with its prints, however far behind the screen is."""
+        if mark <= self.session.output.taken and not self._after:
+            work()
+        else:
+            self._after.append((mark, work))
+            self.output_arrived()
+
+    def _drain(self) -> None:
+        """Show one frame's worth of output, and what waited for it; again next frame while
+        more waits."""
+        buffer = self.session.output
+        limit = CHUNK
+        if self._after:
+            limit = min(limit, self._after[0][0] - buffer.taken)
+        text = buffer.take(limit)
+        if text:
+            self.transcript.stream(text)
+            if self.settings.log_output:
+                self.session.log.write("output", text)
+            for listener in self.output_listeners:
+                listener(text)
+        while self._after and self._after[0][0] <= buffer.taken:
+            self._after.popleft()[1]()
+        self._draining = False
+        if buffer.mark > buffer.taken or self._after:
+            self.output_arrived()
 
     def note(self, text: str, style: str = "dim") -> None:
         """A line from the app rather than the board (a soft reboot, a reconnect)."""

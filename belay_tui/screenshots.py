@@ -141,12 +141,26 @@ async def help_screen(pilot: Pilot) -> None:
     await pilot.press("f1")
 
 
+def steady(scene: Callable[[Pilot], Awaitable[None]]) -> Callable[[Pilot], Awaitable[None]]:
+    """``scene``, then wait until the console's scrollbar has caught up with its lines."""
+
+    async def run(pilot: Pilot) -> None:
+        await scene(pilot)
+        transcript = pilot.app.repl.transcript
+        await until(pilot, lambda: transcript.settled, "the console's scroll position")
+
+    return run
+
+
 SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
-    "connected": connected,
-    "lost": lost,
-    "syncing": syncing,
-    "dependency-error": dependency_error,
-    "help": help_screen,
+    name: steady(scene)
+    for name, scene in {
+        "connected": connected,
+        "lost": lost,
+        "syncing": syncing,
+        "dependency-error": dependency_error,
+        "help": help_screen,
+    }.items()
 }
 
 
