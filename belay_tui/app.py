@@ -35,6 +35,7 @@ from .actions import ACTIONS, bindings
 from .add_dependency_screen import AddDependencyScreen
 from .deps_pane import DepsPane
 from .help_screen import HelpScreen
+from .history import History
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
 from .session import Job, Session
@@ -76,6 +77,7 @@ class BelayApp(App[int]):
         HERE / "sync_pane.tcss",
         HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
+        HERE / "paste_screen.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
     AUTO_FOCUS = "#repl-input"
@@ -88,6 +90,7 @@ class BelayApp(App[int]):
         super().__init__()
         self.project = project
         self.console_settings = console_settings(project)
+        self.history = History.for_project(project)
         log = SessionLog.for_project(project, password)
         self.session = Session(self, port, password=password, log=log, attempts=attempts)
 
@@ -96,7 +99,7 @@ class BelayApp(App[int]):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="repl", id="panes"):
             with TabPane("REPL f2", id="repl"):
-                yield ReplConsole(self.session, self.console_settings, id="console")
+                yield ReplConsole(self.session, self.console_settings, self.history, id="console")
             with TabPane("Sync f3", id="sync"):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
@@ -125,6 +128,8 @@ class BelayApp(App[int]):
         log.write("start", f"{self.session.label} · project {self.project}")
         if log.error:
             self.notify(log.error, title="session log", severity="warning")
+        if self.history.problem:
+            self.notify(self.history.problem, title="history", severity="warning")
         self.session.connect()
         if self.session.is_virtual:
             self.set_interval(self.PINS_EVERY, self._read_pins)

@@ -16,8 +16,10 @@ PANES = (
     (
         "REPL console",
         "Python on the board. Enter runs complete code; a blank line ends a "
-        "block; ↑/↓ walk the history; Ctrl-C interrupts, Ctrl-D soft-resets. While a sync or "
-        "an install runs, typed code waits and the console says so.",
+        "block; Tab completes names from the board; a pasted block runs whole on Enter; "
+        "Ctrl-E opens a paste box (Ctrl-D runs it); ↑/↓ walk the history, Ctrl-R searches it "
+        "(kept per project); Ctrl-C interrupts, Ctrl-D soft-resets. While a sync or an install "
+        "runs, typed code waits and the console says so.",
     ),
     (
         "Sync",

@@ -17,8 +17,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from engine import ConnectionLost, PyboardException
+from engine import Completion, ConnectionLost, PyboardException, complete
 
+from .history import History
+from .paste_screen import PasteScreen
 from .repl_input import ReplInput
 from .session import Job, Session
 from .settings import ConsoleSettings
@@ -45,15 +47,35 @@ def warm_lexers() -> None:
     highlighted("Traceback (most recent call last):", "pytb")
 
 
-def echo(code: str) -> Text:
-    """What was typed, as the transcript shows it: ``>>>`` then ``...`` prompts."""
+def echo(code: str, prompt: str = "") -> Text:
+    """What was typed, as the transcript shows it: ``>>>`` then ``...`` prompts, or
+    ``prompt`` on every line."""
     out = Text()
     for i, line in enumerate(highlighted(code, "python").split("\n", allow_blank=True)):
         if i:
             out.append("\n")
-        out.append(">>> " if i == 0 else "... ", style="bold green" if i == 0 else "green")
+        mark = prompt or (">>> " if i == 0 else "... ")
+        out.append(mark, style="bold green" if i == 0 else "green")
         out.append_text(line)
     return out
+
+
+def completion_columns(names: tuple[str, ...], slot: int = 16, width: int = 64) -> str:
+    """Names laid out as MicroPython's REPL prints several completions: in slots of 16
+    columns, at least two spaces apart, lines of at most 64 columns."""
+    lines: list[str] = []
+    line = ""
+    for name in names:
+        gap = -len(line) % slot
+        gap += slot if gap < 2 else 0
+        if line and len(line) + gap + len(name) <= width:
+            line += " " * gap + name
+        else:
+            if line:
+                lines.append(line)
+            line = name
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def error_text(error: BaseException, reason: str) -> Text:
@@ -70,16 +92,24 @@ def error_text(error: BaseException, reason: str) -> Text:
 class ReplConsole(Vertical):
     """Transcript, a line saying what the board is doing, and the input."""
 
-    def __init__(self, session: Session, settings: ConsoleSettings | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: ConsoleSettings | None = None,
+        history: History | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.session = session
         self.settings = settings or ConsoleSettings()
+        self.history = history or History()
         #: Called with each piece of board output shown (the plot reads numbers from it).
         self.output_listeners: list[Callable[[str], None]] = []
         self._after: deque[tuple[int, Callable[[], None]]] = deque()  # (output position, work)
         self._draining = False
         self._highlighter = ReprHighlighter()
-        self._pending: dict[Job, str] = {}  # REPL lines submitted and not yet finished
+        # REPL lines submitted and not yet finished: their code and echo prompt.
+        self._pending: dict[Job, tuple[str, str]] = {}
         # A watch syncs from its own thread, outside the session's lane: a line entered
         # meanwhile waits for the device, and the state line should say why.
         self.watch_syncing = False
@@ -89,7 +119,7 @@ class ReplConsole(Vertical):
         yield Static(IDLE_HINT, id="repl-state")
         with Horizontal(id="repl-entry"):
             yield Static(">>>", id="repl-prompt")
-            yield ReplInput(id="repl-input")
+            yield ReplInput(self.history, id="repl-input")
 
     def on_mount(self) -> None:
         # Pygments builds a lexer's tables on first use (a third of a second): not while
@@ -113,7 +143,25 @@ class ReplConsole(Vertical):
 
     def on_repl_input_submitted(self, message: ReplInput.Submitted) -> None:
         message.stop()
-        code = message.code
+        self.run_code(message.code)
+
+    def on_repl_input_paste_mode_wanted(self, message: ReplInput.PasteModeWanted) -> None:
+        message.stop()
+
+        def pasted(code: str | None) -> None:
+            if code is not None:
+                self.input.remember(code.rstrip())
+                self.run_code(code, prompt="=== ")
+
+        self.app.push_screen(PasteScreen(), pasted)
+
+    def on_repl_input_search_changed(self, message: ReplInput.SearchChanged) -> None:
+        message.stop()
+        self.refresh_state()
+
+    def run_code(self, code: str, prompt: str = "") -> None:
+        """Run ``code`` on the board; ``prompt``: how its echo marks lines (``=== `` for the
+        paste box, as MicroPython's paste mode echoes)."""
         if not code.strip():
             self.transcript.end_stream()
             self.transcript.write(Text(">>>", "bold green"))
@@ -125,14 +173,40 @@ class ReplConsole(Vertical):
             on_done=self._show_result,
             on_error=self._show_error,
         )
-        self._pending[job] = code
+        self._pending[job] = (code, prompt)
         self.refresh_state()
+
+    # -- completion ----------------------------------------------------------------------
+
+    def on_repl_input_completion_wanted(self, message: ReplInput.CompletionWanted) -> None:
+        message.stop()
+        line = message.line
+        typed = (self.input.text, self.input.cursor_location)
+        self.session.submit(
+            "complete",
+            lambda device: complete(device, line),
+            on_done=lambda found: self._complete(found, typed),
+            on_error=lambda e: self.note(f"completion: {self.session.reason(e)}", "yellow"),
+        )
+
+    def _complete(self, found: Completion, typed: tuple[str, tuple[int, int]]) -> None:
+        """Insert what every match shares; several matches and nothing to add: list them."""
+        entry = self.input
+        if (entry.text, entry.cursor_location) != typed:
+            return  # typed on meanwhile: the answer is for a line that is gone
+        if not found.names:
+            self.app.bell()
+        elif len(found.common) > len(found.prefix):
+            entry.insert(found.common[len(found.prefix) :])
+        elif len(found.names) > 1:
+            self.transcript.end_stream()
+            self.transcript.write(completion_columns(found.names))
 
     def job_started(self, job: Job) -> None:
         """Echo a line when it starts to run, so it sits right above its own output."""
         if job in self._pending:
             self.transcript.end_stream()
-            self.transcript.write(echo(self._pending[job]))
+            self.transcript.write(echo(*self._pending[job]))
         self.refresh_state()
 
     def _show_result(self, result: str) -> None:
@@ -208,6 +282,13 @@ class ReplConsole(Vertical):
         status = self.session.status
         waiting = [j for j in self._pending if self.session.blocker(j)]
         running = self.session.running
+        search = self.input.search
+        if search is not None:
+            failing = "failing " if self.input.search_failed else ""
+            text = f"{failing}reverse-i-search `{search}' · ^r older · enter takes it · esc cancels"
+            state.update(text)
+            state.set_classes("-search")
+            return
         if not status.usable and status.state not in ("connecting", "reconnecting"):
             text, cls = f"not connected ({status.state}) · ^r reconnects", "-lost"
         elif waiting:

@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .complete import Completion, complete
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -47,6 +48,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "Completion",
     "ConfigError",
     "ConnectionFailedError",
     "ConnectionLost",
@@ -75,6 +77,7 @@ __all__ = [
     "VirtualBoard",
     "add_dependency",
     "clean",
+    "complete",
     "dependency_status",
     "install",
     "list_devices",
