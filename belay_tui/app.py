@@ -37,6 +37,7 @@ from .deps_pane import DepsPane
 from .help_screen import HelpScreen
 from .history import History
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
+from .plot_pane import PlotPane
 from .repl_console import ReplConsole
 from .session import Job, Session
 from .session_log import SessionLog
@@ -78,6 +79,7 @@ class BelayApp(App[int]):
         HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
         HERE / "paste_screen.tcss",
+        HERE / "plot_pane.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
     AUTO_FOCUS = "#repl-input"
@@ -104,6 +106,8 @@ class BelayApp(App[int]):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
+            with TabPane("Plot f5", id="plot"):
+                yield PlotPane(id="plot-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 
@@ -120,6 +124,10 @@ class BelayApp(App[int]):
         return self.query_one(DepsPane)
 
     @property
+    def plot_pane(self) -> PlotPane:
+        return self.query_one(PlotPane)
+
+    @property
     def status_bar(self) -> StatusBar:
         return self.query_one(StatusBar)
 
@@ -130,6 +138,7 @@ class BelayApp(App[int]):
             self.notify(log.error, title="session log", severity="warning")
         if self.history.problem:
             self.notify(self.history.problem, title="history", severity="warning")
+        self.repl.output_listeners.append(self.plot_pane.feed)
         self.session.connect()
         if self.session.is_virtual:
             self.set_interval(self.PINS_EVERY, self._read_pins)
@@ -270,7 +279,12 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        focus = {"repl": "#repl-input", "sync": "#sync-tree", "deps": "#deps-table"}[pane]
+        focus = {
+            "repl": "#repl-input",
+            "sync": "#sync-tree",
+            "deps": "#deps-table",
+            "plot": "#plot-chart",
+        }[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
 
@@ -301,6 +315,15 @@ class BelayApp(App[int]):
                 self.deps_pane.add(*answer)
 
         self.push_screen(AddDependencyScreen(), added)
+
+    def action_plot_pause(self) -> None:
+        self.plot_pane.toggle_pause()
+
+    def action_plot_clear(self) -> None:
+        self.plot_pane.clear()
+
+    def action_plot_window(self) -> None:
+        self.plot_pane.next_window()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

@@ -136,6 +136,19 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, locked, "the table to reload")
 
 
+async def plot(pilot: Pilot) -> None:
+    """A loop printing two named readings, on the Plot tab."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    await type_lines(pilot, "import math")
+    reading = "'t=%.1f h=%.1f' % (21 + 2 * math.sin(i / 8), 45 + 5 * math.cos(i / 11))"
+    await pilot.press(*f"for i in range(120): print({reading})", "enter", "enter")
+    await until(pilot, lambda: app.session.idle and not app.repl.pending, "the loop")
+    await pilot.press("f5")
+    pane = app.plot_pane
+    await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
+
+
 async def help_screen(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("f1")
@@ -159,6 +172,7 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
         "lost": lost,
         "syncing": syncing,
         "dependency-error": dependency_error,
+        "plot": plot,
         "help": help_screen,
     }.items()
 }
