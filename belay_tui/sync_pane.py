@@ -82,6 +82,8 @@ def result_line(result: SyncResult, link_rate: int, when: str) -> str:
         if link_rate:
             line += f" = {rate / link_rate:.1f}× the link ({human_bytes(link_rate)}/s)"
         line += f" · sent {human_bytes(result.bytes_sent)}"
+    if result.not_minified:
+        line += f" · {len(result.not_minified)} not minified"
     return line
 
 

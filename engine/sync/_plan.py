@@ -145,6 +145,7 @@ class SyncPlan:
     room_needed: int
     contents: dict[str, bytes] = field(default_factory=dict, repr=False)
     hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    not_minified: dict[str, str] = field(default_factory=dict)
 
     def by_action(self, action: Action) -> list[SyncEntry]:
         return [e for e in self.entries if e.action == action]
@@ -246,6 +247,7 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
         0,
         {board_path(dst, n): data for n, data in local.contents.items()},
         {board_path(dst, n): digest for n, digest in local.hashes.items()},
+        {board_path(dst, n): note for n, note in local.notes.items()},
     )
     plan.room_needed = _room_needed(plan)
     return plan
@@ -260,12 +262,13 @@ class _Local:
     hashes: dict[str, str]
     sources: dict[str, Path]
     dirs: set[str]  # every folder the board needs
+    notes: dict[str, str]  # why a file is not minified
 
     @classmethod
     def build(cls, tree: LocalTree, transform: Transform) -> _Local:
         names = _board_names(tree, transform)
         data = transform_all(list(tree.files.values()), transform)
-        contents = {names[rel]: content for rel, content in data.items()}
+        contents = {names[rel]: done.data for rel, done in data.items()}
         dirs = set(tree.dirs)
         for name in contents:
             dirs.update(parents(name))
@@ -275,6 +278,7 @@ class _Local:
             {name: _digest(content) for name, content in contents.items()},
             {names[rel]: f.path for rel, f in tree.files.items()},
             dirs,
+            {names[rel]: done.note for rel, done in data.items() if done.note},
         )
 
 
@@ -297,7 +301,8 @@ def _compare(
         else:
             action = "changed"
         size = None if old is None else old[0]
-        entries.append(SyncEntry(name, action, len(data), size, local.sources[name]))
+        note = local.notes.get(name, "")
+        entries.append(SyncEntry(name, action, len(data), size, local.sources[name], note))
     kept_dirs: set[str] = set()
     for name, (size, _) in board_files.items():
         if name in local.contents:

@@ -68,6 +68,12 @@ class SyncResult:
     mode: str  # "raw", "text", "webrepl", or "none" when there was nothing to do
     compressed: bool
 
+    @property
+    def not_minified(self) -> dict[str, str]:
+        """Files written as they are although minifying was asked for: path -> reason."""
+        notes = self.plan.not_minified
+        return {e.path: notes[e.path] for e in self.plan.writes if e.path in notes}
+
 
 @dataclass
 class _File:
