@@ -15,6 +15,8 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from engine import Completion, ConnectionLost, PyboardException, complete
@@ -89,6 +91,21 @@ def error_text(error: BaseException, reason: str) -> Text:
     return Text(f"{label}: {reason}", style="bold red")
 
 
+class StateLine(Widget):
+    """The line saying what the board is doing. It changes at the start and end of every
+    REPL line: a repaint, where a ``Static``'s update would lay the whole screen out again."""
+
+    DEFAULT_CSS = "StateLine { height: 1; }"
+    text: reactive[str] = reactive("", layout=False)
+
+    def __init__(self, text: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+
+    def render(self) -> str:
+        return self.text
+
+
 class ReplConsole(Vertical):
     """Transcript, a line saying what the board is doing, and the input."""
 
@@ -116,7 +133,7 @@ class ReplConsole(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Transcript(self.settings.scrollback, id="transcript")
-        yield Static(IDLE_HINT, id="repl-state")
+        yield StateLine(IDLE_HINT, id="repl-state")
         with Horizontal(id="repl-entry"):
             yield Static(">>>", id="repl-prompt")
             yield ReplInput(self.history, id="repl-input")
@@ -278,7 +295,7 @@ class ReplConsole(Vertical):
 
     def refresh_state(self) -> None:
         """Say whether typed code runs now, runs, or waits (and for what)."""
-        state = self.query_one("#repl-state", Static)
+        state = self.query_one(StateLine)
         status = self.session.status
         waiting = [j for j in self._pending if self.session.blocker(j)]
         running = self.session.running
@@ -286,10 +303,8 @@ class ReplConsole(Vertical):
         if search is not None:
             failing = "failing " if self.input.search_failed else ""
             text = f"{failing}reverse-i-search `{search}' · ^r older · enter takes it · esc cancels"
-            state.update(text)
-            state.set_classes("-search")
-            return
-        if not status.usable and status.state not in ("connecting", "reconnecting"):
+            cls = "-search"
+        elif not status.usable and status.state not in ("connecting", "reconnecting"):
             text, cls = f"not connected ({status.state}) · ^r reconnects", "-lost"
         elif waiting:
             blocker = self.session.blocker(waiting[0])
@@ -304,5 +319,6 @@ class ReplConsole(Vertical):
             text, cls = f"{status.state}… input runs once the board is ready", "-waiting"
         else:
             text, cls = IDLE_HINT, ""
-        state.update(text)
-        state.set_classes(cls)
+        state.text = text
+        if set(state.classes) != set(cls.split()):
+            state.set_classes(cls)

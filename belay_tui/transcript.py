@@ -202,7 +202,15 @@ class Transcript(ScrollView, can_focus=True):
     def _sync_scroll(self) -> None:
         self._scroll_stale = False
         follow = self._follow
-        self.virtual_size = Size(self._width, self._ends[-1] if self._ends else 0)
+        rows = self._ends[-1] if self._ends else 0
+        size = Size(self._width, rows)
+        if self.show_vertical_scrollbar and rows > self.container_size.height:
+            # The scrollbar stays: only its thumb moves, and nothing else needs laying out.
+            self.set_reactive(Transcript.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = rows
+            self.vertical_scrollbar.refresh()
+        else:
+            self.virtual_size = size
         if follow:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
