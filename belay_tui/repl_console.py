@@ -20,11 +20,13 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from engine import Completion, ConnectionLost, PyboardException, complete
+from engine.events import LinkPhase
 
 from .history import History
+from .jobs import Job
 from .paste_screen import PasteScreen
 from .repl_input import ReplInput
-from .session import Job, Session
+from .session import Session
 from .settings import ConsoleSettings
 from .transcript import Transcript
 
@@ -304,7 +306,10 @@ class ReplConsole(Vertical):
             failing = "failing " if self.input.search_failed else ""
             text = f"{failing}reverse-i-search `{search}' · ^r older · enter takes it · esc cancels"
             cls = "-search"
-        elif not status.usable and status.state not in ("connecting", "reconnecting"):
+        elif not status.usable and status.state not in (
+            LinkPhase.CONNECTING,
+            LinkPhase.RECONNECTING,
+        ):
             text, cls = f"not connected ({status.state}) · ^r reconnects", "-lost"
         elif waiting:
             blocker = self.session.blocker(waiting[0])
@@ -315,7 +320,7 @@ class ReplConsole(Vertical):
             text, cls = "input waits: the board is busy with a watch sync", "-waiting"
         elif running is not None and running in self._pending:
             text, cls = "running… ^c interrupts · ^d soft-resets after it", "-running"
-        elif status.state in ("connecting", "reconnecting"):
+        elif status.state in (LinkPhase.CONNECTING, LinkPhase.RECONNECTING):
             text, cls = f"{status.state}… input runs once the board is ready", "-waiting"
         else:
             text, cls = IDLE_HINT, ""

@@ -60,8 +60,9 @@ def function_source(f, *, use_minify: bool = True) -> Source:
     keep: list[int] = []  # 0-based indexes into src_lines
     for dec in node.decorator_list:
         if not _OURS.search(ast.unparse(dec)):
-            keep.extend(range(dec.lineno - 1, dec.end_lineno))
-    keep.extend(range(node.lineno - 1, node.end_lineno))
+            keep.extend(range(dec.lineno - 1, dec.end_lineno or dec.lineno))
+    end = node.end_lineno or node.lineno
+    keep.extend(range(node.lineno - 1, end))
     code = "\n".join(src_lines[i] for i in keep) + "\n"
     filename = inspect.getsourcefile(f) or "<unknown>"
     if use_minify:
@@ -71,8 +72,8 @@ def function_source(f, *, use_minify: bool = True) -> Source:
         code = checked.code
     body_start = node.body[0].lineno - 1
     if isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
-        body_start = node.body[0].end_lineno  # skip a docstring
-    body = textwrap.dedent("\n".join(src_lines[body_start : node.end_lineno])) + "\n"
+        body_start = node.body[0].end_lineno or body_start + 1  # skip a docstring
+    body = textwrap.dedent("\n".join(src_lines[body_start:end])) + "\n"
     return Source(
         name=f.__name__,
         code=code,
@@ -92,7 +93,7 @@ def rewrite_traceback(text: str, sources: dict[str, Source]) -> str:
     def fix(m: re.Match) -> str:
         src = sources.get(m.group(2))
         line = src.host_line(int(m.group(1))) if src else None
-        if line is None:
+        if src is None or line is None:
             return m.group(0)
         return f'File "{src.filename}", line {line}, in {m.group(2)}'
 

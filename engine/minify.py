@@ -108,7 +108,7 @@ def _merged(tokens: list[tokenize.TokenInfo], code: str) -> list[tokenize.TokenI
             first = first or tok
         elif tok.type in _PART_ENDS:
             nesting -= 1
-            if nesting == 0:
+            if nesting == 0 and first is not None:  # (a start always came first)
                 begin = starts[first.start[0] - 1] + first.start[1]
                 end = starts[tok.end[0] - 1] + tok.end[1]
                 text = code[begin:end]

