@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._boardcode import RESERVED
 from .exceptions import PyboardException
+
+if TYPE_CHECKING:
+    from .device import Device
 
 # The dotted name at the end of a line: the path with its dots, then the prefix. It must not
 # follow a dot itself: ``f().x``, ``"s".up`` and ``a[0].x`` are attributes of values.
@@ -70,9 +74,9 @@ def completion_query(path: list[str], prefix: str) -> str:
     return f"[n for n in {names} if n.startswith({prefix!r})]"
 
 
-def complete(device, line: str) -> Completion:
-    """The names that could complete ``line`` on the board ``device`` (a
-    :class:`~engine.Device`), in one call. A path that does not exist completes to nothing.
+def complete(device: Device, line: str) -> Completion:
+    """The names that could complete ``line`` on the board ``device``, in one call. A path
+    that does not exist completes to nothing.
 
     As in MicroPython's REPL, names starting with ``_`` are offered only once ``_`` is
     typed; the engine's own helpers on the board never are."""
