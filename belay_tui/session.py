@@ -55,9 +55,6 @@ class Session:
     ) -> None:
         self.app = app
         self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
-        # Seconds between the link's device reports (free memory); 0: only the one made on
-        # connecting, so that screenshots do not depend on how long a scene took.
-        self.report_every = 5.0
         self.port = port
         self.label = VIRTUAL_LABEL if port == VIRTUAL else port
         self.log = log
@@ -210,7 +207,7 @@ class Session:
             self._set_link(self._state(LinkPhase.FAILED, self.reason(e)))
             raise
         self.device = device
-        self.link = Link(device, report_every=self.report_every).start()
+        self.link = Link(device).start()
         device.report()  # free memory now, rather than at the first periodic report
 
     def watch(self, folder: Path, dst: str) -> None:
