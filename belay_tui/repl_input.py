@@ -17,6 +17,7 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import EditResult
 
 from engine.complete import completion_target
 
@@ -147,9 +148,9 @@ class ReplInput(TextArea):
         self._draft = ""
         self._pasted = False
 
-    def clear(self) -> None:
-        super().clear()
+    def clear(self) -> EditResult:
         self._pasted = False
+        return super().clear()
 
     def action_paste_mode(self) -> None:
         self.post_message(self.PasteModeWanted())
