@@ -37,12 +37,13 @@ from .add_dependency_screen import AddDependencyScreen
 from .deps_pane import DepsPane
 from .help_screen import HelpScreen
 from .history import History
+from .jobs import Job
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .plot_pane import PlotPane
 from .repl_console import ReplConsole
-from .session import Job, Session
+from .session import Session
 from .session_log import SessionLog
-from .settings import console_settings, resolve_port
+from .settings import choose_port, console_settings
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -369,6 +370,7 @@ def run_app(args: argparse.Namespace) -> int:
     project = Path(args.project).expanduser().resolve()
     if not project.is_dir():
         raise ProjectError(f"project folder {args.project} does not exist")
-    app = BelayApp(resolve_port(args.port, project), project, args.password, args.attempts)
+    port = choose_port(args.port, project).port
+    app = BelayApp(port, project, args.password, args.attempts)
     app.run()
     return app.return_code or 0
