@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -105,8 +106,9 @@ class _AppInPty:
             deadline = time.monotonic() + 10
             while process.poll() is None and time.monotonic() < deadline:
                 self._read(0.05)
-        if process.poll() is None:
-            process.kill()
+        if process.poll() is None:  # the app and the virtual board it started, no more
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         os.close(self._fd)
 
