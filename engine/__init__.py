@@ -5,7 +5,7 @@
 
 from .complete import Completion, complete
 from .connection import Connection, LinkStats
-from .device import Device, Implementation
+from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
@@ -57,6 +57,7 @@ __all__ = [
     "ConnectionLost",
     "DependencyError",
     "Device",
+    "DeviceMeta",
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EventBus",
