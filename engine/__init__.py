@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .complete import Completion, complete
 from .connection import Connection, LinkStats
 from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
@@ -49,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "Completion",
     "ConfigError",
     "Connection",
     "ConnectionFailedError",
@@ -83,6 +85,7 @@ __all__ = [
     "add_dependency",
     "attached_boards",
     "clean",
+    "complete",
     "dependency_status",
     "install",
     "list_devices",
