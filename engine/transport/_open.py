@@ -12,7 +12,8 @@ from ._webrepl import WebreplTransport
 def open_transport(
     port: str, *, baudrate: int = 115200, password: str | Secret | None = None
 ) -> Transport:
-    """Open ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``, or
+    """Open ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``, a serial port on
+    another machine (``rfc2217://host:port``, ``socket://host:port``), or
     ``ws://host[:port]`` (WebREPL, logging in with ``password``)."""
     if port.startswith(("ws://", "wss://")):
         return WebreplTransport(port, password)
