@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from ._concurrent import FleetError, Outcome
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -23,6 +24,7 @@ from .exceptions import (
     SpecialFunctionNameError,
     SyncError,
 )
+from .fleet import Fleet
 from .link import Link
 from .minify import minify
 from .packages import (
@@ -56,6 +58,8 @@ __all__ = [
     "DeviceTimeoutError",
     "EventBus",
     "FeatureUnavailableError",
+    "Fleet",
+    "FleetError",
     "Implementation",
     "IntegrityError",
     "InternalError",
@@ -63,6 +67,7 @@ __all__ = [
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
+    "Outcome",
     "PyboardError",
     "PortInfo",
     "PyboardException",

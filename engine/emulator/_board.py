@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .._secret import Secret
 from ._interp import Interpreter
-from ._relay import Relay
 from ._port_server import PortServer
+from ._relay import Relay
 from ._webrepl_server import WebreplServer
 
 
