@@ -3,7 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
-from ._concurrent import FleetError, Outcome
+from ._concurrent import Outcome
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -15,6 +15,7 @@ from .exceptions import (
     DeviceNotFoundError,
     DeviceTimeoutError,
     FeatureUnavailableError,
+    FleetError,
     InternalError,
     MaxHistoryLengthError,
     NonLiteralError,

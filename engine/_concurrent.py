@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .exceptions import BelayException
+from .exceptions import FleetError
 
 T = TypeVar("T")
 
@@ -37,25 +37,6 @@ class Outcome(Generic[T]):
         if self.error is not None:
             raise self.error
         return self.value
-
-
-class FleetError(BelayException):
-    """Some boards failed. Raised once every board has finished, so the others' work is
-    done; the message names each failing board with its error. ``outcomes`` has every
-    board's :class:`Outcome`, in order; ``failures`` only the failed ones. The first
-    failure's exception is the ``__cause__``."""
-
-    def __init__(self, outcomes: Sequence[Outcome]) -> None:
-        self.outcomes = list(outcomes)
-        self.failures = [o for o in self.outcomes if not o.ok]
-        lines = "; ".join(f"{o.board}: {_describe(o.error)}" for o in self.failures)
-        count = len(self.failures)
-        head = (
-            "1 board failed"
-            if count == 1 and len(self.outcomes) == 1
-            else f"{count} of {len(self.outcomes)} boards failed"
-        )
-        super().__init__(f"{head}: {lines}")
 
 
 @dataclass(frozen=True)
@@ -120,11 +101,3 @@ def _attempt(job: Job[T]) -> Outcome[T]:
     except Exception as e:
         return Outcome(job.board, error=e, seconds=time.perf_counter() - start)
     return Outcome(job.board, value, seconds=time.perf_counter() - start)
-
-
-def _describe(error: BaseException | None) -> str:
-    """One line: the exception's type and its last line (a board traceback's verdict)."""
-    text = str(error).strip()
-    last = text.splitlines()[-1].strip() if text else ""
-    name = type(error).__name__
-    return f"{name}: {last}" if last and not last.startswith(name) else (last or name)

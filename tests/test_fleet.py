@@ -143,6 +143,8 @@ def test_devices_passed_in_stay_open_and_boards_mix_transports(boards, tmp_path)
 def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one board"):
         Fleet([])
-    with pytest.raises(FleetError, match="1 board failed: /nonexistent/ttyX: no serial port") as e:
+    with pytest.raises(
+        FleetError, match="1 board failed: /nonexistent/ttyX: DeviceNotFoundError: no serial port"
+    ) as e:
         Fleet(["/nonexistent/ttyX"])
     assert isinstance(e.value.__cause__, DeviceNotFoundError)
