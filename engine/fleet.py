@@ -26,22 +26,26 @@ class Fleet:
     ``boards``: ports (each opened as ``Device(port, **options)``, all at once) or Devices
     already open (left open by :meth:`close`; the caller owns them). If any port fails to
     open, the ones that did are closed again and :class:`~engine.FleetError` names the
-    failures.
+    failures; with ``partial=True`` the fleet goes on with the boards that opened, and
+    :attr:`failed` has the others' outcomes (a classroom where one board is unplugged).
 
     Every method that works on the boards takes ``outcomes=True`` to get one
     :class:`~engine.Outcome` per board (value or exception, and seconds) instead of the
     values, and never raises for a board's failure.
     """
 
-    def __init__(self, boards: Iterable[str | Device], **options: Any) -> None:
+    def __init__(
+        self, boards: Iterable[str | Device], *, partial: bool = False, **options: Any
+    ) -> None:
         given = list(boards)
         if not given:
             raise ValueError("a Fleet needs at least one board")
         opened = run_each([_opener(b, options) for b in given])
         self.devices: list[Device] = [o.value for o in opened if o.ok]
-        self._owned = [isinstance(b, str) for b in given]
-        if len(self.devices) < len(given):
-            self._owned = [owned for owned, o in zip(self._owned, opened, strict=True) if o.ok]
+        self._owned = [isinstance(b, str) for b, o in zip(given, opened, strict=True) if o.ok]
+        #: The boards that failed to open (with ``partial=True``), as outcomes.
+        self.failed: list[Outcome[Device]] = [o for o in opened if not o.ok]
+        if self.failed and not partial:
             self.close()
             settle(opened)
 
