@@ -4,10 +4,14 @@ TCP, as ser2net serves them) in front of a virtual board's pty on 127.0.0.1."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 
+from belay_tui.cli import main
 from engine import ConnectionFailedError, Device, Link, VirtualBoard
 from engine.events import LinkState
 
@@ -88,3 +92,20 @@ def test_a_malformed_url_is_a_one_line_error():
     with pytest.raises(ConnectionFailedError, match="rfc2217://nowhere") as e:
         Device("rfc2217://nowhere")
     assert "\n" not in str(e.value)
+
+
+def test_emulator_command_serves_its_port_as_a_lab_machine_would(tmp_path, capsys):
+    """``belay-tui emulator --serve`` prints the URL that ``exec`` (or any tool) connects to."""
+    command = [sys.executable, "-m", "belay_tui.cli", "emulator", "--root", str(tmp_path)]
+    proc = subprocess.Popen(
+        [*command, "--serve", "rfc2217://127.0.0.1:0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        proc.stdout.readline()  # the pty
+        url = proc.stdout.readline().strip()
+        assert url.startswith("rfc2217://127.0.0.1:")
+        assert main(["exec", url, "open('f', 'w').write('remote')"]) == 0
+        assert (tmp_path / "f").read_text() == "remote"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)

@@ -32,6 +32,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="MS",
         help="round-trip time the WebREPL link adds, in milliseconds (WiFi: 5 to 50)",
     )
+    p.add_argument(
+        "--serve",
+        metavar="URL",
+        help="also serve the board's serial port over the network, as ser2net would: "
+        "rfc2217://HOST:PORT (RFC 2217) or socket://HOST:PORT (raw TCP); port 0: any free "
+        "port; the URL to connect to is printed",
+    )
     p.set_defaults(handler=run)
 
 
@@ -45,11 +52,14 @@ def run(args: argparse.Namespace) -> int:
         webrepl=args.webrepl,
         password=password,
         webrepl_latency=args.latency / 1000,
+        serve=args.serve,
     )
     with board:
         print(board.port, flush=True)
         if board.webrepl_url:
             print(board.webrepl_url, flush=True)
+        if board.served_url:
+            print(board.served_url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0
