@@ -88,9 +88,11 @@ def test_nobody_listening_is_a_one_line_error(scheme):
     assert "\n" not in str(e.value)
 
 
-def test_a_malformed_url_is_a_one_line_error():
-    with pytest.raises(ConnectionFailedError, match="rfc2217://nowhere") as e:
-        Device("rfc2217://nowhere")
+@pytest.mark.parametrize("url", ["rfc2217://nowhere", "socket://:99999"])
+def test_a_malformed_url_is_a_one_line_error(url):
+    scheme = url.split(":")[0]
+    with pytest.raises(ConnectionFailedError, match=f"expected {scheme}://HOST:PORT, got") as e:
+        Device(url)
     assert "\n" not in str(e.value)
 
 

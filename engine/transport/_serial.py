@@ -8,6 +8,7 @@ import contextlib
 import os
 import select
 import time
+from urllib.parse import urlsplit
 
 import serial
 
@@ -44,6 +45,8 @@ class SerialTransport(Transport):
 
     def _open(self) -> serial.SerialBase:
         port = self.port
+        if self.network:
+            _check_url(port)
         try:
             if self.network:
                 return serial.serial_for_url(port, self.baudrate, timeout=_POLL)
@@ -51,16 +54,14 @@ class SerialTransport(Transport):
         except serial.SerialException as e:
             if self.network:
                 raise ConnectionFailedError(
-                    f"cannot reach {port}: {_reason(e)} (is the port server running there, "
-                    "with the board attached?)"
+                    f"cannot reach {port}: {_reason(e, port)} (is the port server running "
+                    "there, with the board attached?)"
                 ) from None
             if not os.path.exists(port) and not port.upper().startswith("COM"):
                 raise DeviceNotFoundError(
                     f"no serial port {port!r}; ports here: {describe_ports()}"
                 ) from None
             raise DeviceNotFoundError(f"cannot open {port}: {e}") from None
-        except ValueError as e:  # a malformed URL: pyserial's message names the part
-            raise ConnectionFailedError(f"bad port URL {port!r}: {e}") from None
 
     def read(self, timeout: float | None) -> bytes:
         if self._fd is None:
@@ -88,7 +89,7 @@ class SerialTransport(Transport):
                 if first := self._ser.read(1):
                     return first + self._ser.read(self._ser.in_waiting)
         except (serial.SerialException, OSError) as e:
-            raise ConnectionLost(f"lost {self.port}: {_reason(e)}") from None
+            raise ConnectionLost(f"lost {self.port}: {e}") from None
 
     def write(self, data: bytes) -> None:
         try:
@@ -123,6 +124,17 @@ class SerialTransport(Transport):
             self._ser.close()
 
 
-def _reason(error: Exception) -> str:
+def _check_url(port: str) -> None:
+    """``scheme://HOST:PORT[?options]``, or a one-line error before pyserial sees it."""
+    parts = urlsplit(port)
+    try:
+        number = parts.port
+    except ValueError:
+        number = None
+    if not parts.hostname or not number:
+        raise ConnectionFailedError(f"expected {parts.scheme}://HOST:PORT, got {port!r}")
+
+
+def _reason(error: Exception, port: str) -> str:
     """pyserial's message without its ``Could not open port URL:`` preamble."""
-    return str(error).rsplit(": ", 1)[-1] if str(error).startswith("Could not open") else str(error)
+    return str(error).removeprefix(f"Could not open port {port}: ")
