@@ -112,23 +112,19 @@ class Fleet:
         self,
         folder: str | os.PathLike,
         dst: str = "/",
-        keep: list[str] | str | bool | None = None,
-        ignore: list[str] | str | None = None,
-        minify: bool = True,
-        mpy_cross_binary: str | os.PathLike | bool | None = None,
-        progress: Callable[[str, Progress], None] | None = None,
         *,
+        progress: Callable[[str, Progress], None] | None = None,
         record: bool = True,
         outcomes: bool = False,
+        **options: Any,
     ) -> list[SyncResult] | list[Outcome[SyncResult]]:
-        """``device.sync(...)`` on every board at once. ``progress(board, event)`` gets each
-        board's :class:`~engine.events.Progress` events, from that board's thread."""
+        """``device.sync(folder, dst, **options)`` on every board at once (``keep``,
+        ``ignore``, ``minify``, ``mpy_cross_binary`` as there). ``progress(board, event)``
+        gets each board's :class:`~engine.events.Progress` events, from that board's thread."""
 
         def one(device: Device) -> SyncResult:
             report = None if progress is None else (lambda e: progress(device.port, e))
-            return device.sync(
-                folder, dst, keep, ignore, minify, mpy_cross_binary, report, record=record
-            )
+            return device.sync(folder, dst, progress=report, record=record, **options)
 
         return self.run(one, outcomes=outcomes)
 

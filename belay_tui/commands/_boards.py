@@ -12,14 +12,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
+from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
 from engine import DeviceNotFoundError, Fleet, Outcome, list_devices
 from engine.events import Progress as ProgressEvent
 
 from ..settings import VIRTUAL, resolve_port
-from ._common import add_port
+from ._common import add_port, byte_bars
 
 
 def add_ports(parser: argparse.ArgumentParser) -> None:
@@ -60,15 +60,7 @@ class BoardBars:
     """One progress row per board: its name, what it is doing, and a byte bar."""
 
     def __init__(self, boards: list[str], console: Console) -> None:
-        self.progress = Progress(
-            TextColumn("{task.fields[board]}"),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
+        self.progress = byte_bars(console, TextColumn("{task.fields[board]}"))
         self._rows: dict[str, TaskID] = {
             board: self.progress.add_task("waiting", board=escape(board), total=None)
             for board in boards

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, ProgressColumn, TextColumn
+from rich.progress import Progress as ProgressBars
+
 from engine import Device
 
 from ..settings import resolve_port
@@ -23,6 +27,20 @@ def add_port(parser: argparse.ArgumentParser) -> None:
 def open_device(args: argparse.Namespace, **kwargs) -> Device:
     project = Path(getattr(args, "project", ".") or ".")
     return Device(resolve_port(args.port, project), password=args.password, **kwargs)
+
+
+def byte_bars(console: Console, *lead: ProgressColumn) -> ProgressBars:
+    """Progress rows of bytes (``lead`` columns first, then what, a bar, and the bytes),
+    gone when done, and shown only on a terminal."""
+    return ProgressBars(
+        *lead,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
 
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, TaskID, TextColumn
-from rich.progress import Progress as ProgressBars
+from rich.progress import TaskID
 
 from engine import EventBus
 from engine.events import DependencyStatus, Event, Progress
+
+from ._common import byte_bars
 
 _DONE = {
     "updated": "[green]updated[/]",
@@ -38,14 +39,7 @@ def add_project(parser: argparse.ArgumentParser) -> None:
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
     console = console or Console(highlight=False, soft_wrap=True)
-    progress = ProgressBars(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    progress = byte_bars(console)
     rows: dict[str, TaskID] = {}
 
     def show(event: Event) -> None:

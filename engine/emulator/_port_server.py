@@ -22,6 +22,7 @@ import serial
 from serial.rfc2217 import PortManager
 
 from ..exceptions import FeatureUnavailableError
+from ._listener import Listener
 from ._webrepl_server import parse_address
 
 SCHEMES = ("rfc2217", "socket")
@@ -66,10 +67,9 @@ class PortServer:
                 f"a port server URL is rfc2217://HOST:PORT or socket://HOST:PORT, got {url!r}"
             )
         self.scheme = scheme
-        self.host, self.port = parse_address(address, "port server")
+        host, port = parse_address(address, "port server")
         self.board_port = board_port
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self._listener = Listener(host, port, "port-accept", self._take)
         self._client: socket.socket | None = None
 
     def __repr__(self) -> str:
@@ -77,55 +77,28 @@ class PortServer:
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
+        return f"{self.scheme}://{self._listener.host}:{self._listener.port}"
 
     @property
     def serving(self) -> bool:
-        return self._listener is not None
+        return self._listener.serving
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind((self.host, self.port))
-        except OSError as e:
-            listener.close()
-            raise FeatureUnavailableError(f"cannot serve {self.url}: {e}") from None
-        listener.listen(1)
-        listener.settimeout(0.25)  # so the accept loop sees stop()
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        self._thread = threading.Thread(target=self._accept, name="port-accept", daemon=True)
-        self._thread.start()
+        self._listener.start(self.url)
 
     def stop(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is None:
-            return
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        self._thread.join(5)
-        listener.close()
+        self._listener.stop()
         client = self._client
         if client is not None:
             with contextlib.suppress(OSError):
                 client.shutdown(socket.SHUT_RDWR)
 
-    def _accept(self) -> None:
-        while (listener := self._listener) is not None:
-            try:
-                sock, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self._client is not None:
-                sock.close()
-                continue
-            self._client = sock
-            threading.Thread(
-                target=self._serve, args=(sock,), name="port-session", daemon=True
-            ).start()
+    def _take(self, sock: socket.socket) -> None:
+        if self._client is not None:
+            sock.close()
+            return
+        self._client = sock
+        threading.Thread(target=self._serve, args=(sock,), name="port-session", daemon=True).start()
 
     def _serve(self, sock: socket.socket) -> None:
         """One client until either side goes: network -> board here, board -> network in

@@ -21,6 +21,7 @@ from ..exceptions import BelayException, ConnectionLost, FeatureUnavailableError
 from ..transport import SerialTransport
 from ..transport import _webrepl_protocol as wire
 from ._delay import DelayLine
+from ._listener import Listener
 from ._webrepl_files import FileChannel
 from ._websocket import (
     BINARY,
@@ -67,13 +68,12 @@ class WebreplServer:
         root: Path,
         latency: float = 0.0,
     ) -> None:
-        self.host, self.port = parse_address(address)
+        host, port = parse_address(address)
         self._password = check_password(password)
         self.board_port = board_port
         self.root = root
         self.latency = latency
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self._listener = Listener(host, port, "webrepl-accept", self._take)
         self._session: _Session | None = None
         self._lock = threading.Lock()
 
@@ -82,32 +82,16 @@ class WebreplServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        return f"ws://{self._listener.host}:{self._listener.port}"
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind((self.host, self.port))
-        except OSError as e:
-            listener.close()
-            raise FeatureUnavailableError(f"cannot serve WebREPL on {self.url}: {e}") from None
-        listener.listen(1)
-        listener.settimeout(0.25)  # so the accept loop sees stop()
-        self.port = listener.getsockname()[1]  # a replug comes back on the same port
-        self._listener = listener
-        self._thread = threading.Thread(target=self._accept, name="webrepl-accept", daemon=True)
-        self._thread.start()
+        self._listener.start(f"WebREPL on {self.url}")  # a replug comes back on the same port
 
     def stop(self) -> None:
         """Stop listening and drop the client (the board lost power)."""
-        listener, self._listener = self._listener, None
-        if listener is None:
+        if not self._listener.serving:
             return
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        self._thread.join(5)
-        listener.close()
+        self._listener.stop()
         self.drop_client()
 
     def drop_client(self, wait: bool = True) -> None:
@@ -122,24 +106,17 @@ class WebreplServer:
         else:
             threading.Thread(target=session.end, name="webrepl-drop", daemon=True).start()
 
-    def _accept(self) -> None:
-        while (listener := self._listener) is not None:
-            try:
-                sock, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+    def _take(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._session is not None or not self._listener.serving:
+                sock.close()  # a board rejects a concurrent connection outright
                 return
-            with self._lock:
-                if self._session is not None or self._listener is None:
-                    sock.close()  # a board rejects a concurrent connection outright
-                    continue
-                try:
-                    session = self._session = _Session(self, sock)
-                except OSError:  # the client already left
-                    sock.close()
-                    continue
-            session.start()
+            try:
+                session = self._session = _Session(self, sock)
+            except OSError:  # the client already left
+                sock.close()
+                return
+        session.start()
 
     def _ended(self, session: _Session) -> None:
         with self._lock:
