@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._secret import Secret
 from ._base import Transport
+from ._network import NetworkSerialTransport, is_network_port
 from ._ports import find_usb_port
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
@@ -17,6 +18,8 @@ def open_transport(
     ``ws://host[:port]`` (WebREPL, logging in with ``password``)."""
     if port.startswith(("ws://", "wss://")):
         return WebreplTransport(port, password)
+    if is_network_port(port):
+        return NetworkSerialTransport(port, baudrate)
     if port.lower().startswith("usb:"):
         port = find_usb_port(port)
     return SerialTransport(port, baudrate)
