@@ -22,6 +22,7 @@ class Action:
     pane: str | None = None
     label: str = ""  # short Footer text, when the title is long
     show: bool = True  # in the Footer (when the key is live there)
+    priority: bool = False  # before the focused widget's own use of the key
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -29,6 +30,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
+    # F6 selects a line in the REPL input (TextArea's key): the Boards list comes first.
+    Action(
+        "boards",
+        "Boards",
+        "Every board in the session; choose the one shown",
+        "f6",
+        show=False,
+        priority=True,
+    ),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -36,6 +46,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("clear_console", "Clear the console", "Empty the REPL transcript", "ctrl+l", show=False),
     Action("reconnect", "Reconnect", "Open the link to the board again", "ctrl+r"),
     Action("sync_now", "Sync now", "Make the board mirror the project folder", "s", "sync"),
+    Action(
+        "sync_all", "Sync all", "Sync the project to every board at once", "A", "sync", show=False
+    ),
     Action("dry_run", "Dry run", "Compare folder and board again, write nothing", "d", "sync"),
     Action("toggle_watch", "Toggle watch", "Sync each time a file is saved", "w", "sync"),
     Action(
@@ -63,7 +76,7 @@ def bindings(pane: str | None) -> list[Binding]:
     """The bindings of ``pane`` (None: the app's). Pane keys run the app's action."""
     prefix = "" if pane is None else "app."
     return [
-        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show)
+        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show, priority=a.priority)
         for a in ACTIONS
         if a.key and a.pane == pane
     ]

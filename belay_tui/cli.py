@@ -53,6 +53,14 @@ def app_parser() -> argparse.ArgumentParser:
         description="The full-screen session. Subcommands: " + ", ".join(_names()) + ".",
     )
     parser.add_argument("port", nargs="?", help="serial port, usb:VID:PID, ws://host or virtual")
+    parser.add_argument(
+        "--port",
+        dest="ports",
+        action="append",
+        default=[],
+        metavar="PORT",
+        help="one more board in the session (repeatable; F6 lists them and switches)",
+    )
     parser.add_argument("--project", default=".", help="project folder (default: .)")
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
     parser.add_argument(

@@ -1,7 +1,9 @@
 """Messages the engine side (worker threads, event listeners) posts to the app.
 
 All of them go to the app, from the thread that produced them, so Textual delivers them in
-the order they happened: a call's output always arrives before the call's end.
+the order they happened: a call's output always arrives before the call's end. Each names
+the session (the board) it comes from, so that with several boards the app can tell the
+chosen board's news from the others'.
 """
 
 from __future__ import annotations
@@ -13,20 +15,26 @@ from textual.message import Message
 if TYPE_CHECKING:
     from engine.events import Event
 
-    from .session import Job, LinkStatus
+    from .session import Job, LinkStatus, Session
 
 
-class BoardOutput(Message):
+class FromSession(Message):
+    """A message a session posts; ``session`` is set by it (see ``Session.post``)."""
+
+    session: Session | None = None
+
+
+class BoardOutput(FromSession):
     """The board printed; the text waits in the session's output buffer."""
 
 
-class JobStarted(Message):
+class JobStarted(FromSession):
     def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
 
 
-class JobEnded(Message):
+class JobEnded(FromSession):
     """A job finished: ``job.result`` or ``job.error`` holds the outcome."""
 
     def __init__(self, job: Job) -> None:
@@ -34,13 +42,13 @@ class JobEnded(Message):
         self.job = job
 
 
-class LinkChanged(Message):
+class LinkChanged(FromSession):
     def __init__(self, status: LinkStatus) -> None:
         super().__init__()
         self.status = status
 
 
-class EngineEvent(Message):
+class EngineEvent(FromSession):
     """An event from the engine's bus (progress, connection, reports, ...)."""
 
     def __init__(self, event: Event) -> None:

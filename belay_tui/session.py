@@ -23,7 +23,14 @@ from engine import BelayException, ConnectionLost, Device, EventBus, Link, Virtu
 from engine.events import Connected, Event, LinkState, Output
 from engine.watch import Watcher
 
-from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .messages import (
+    BoardOutput,
+    EngineEvent,
+    FromSession,
+    JobEnded,
+    JobStarted,
+    LinkChanged,
+)
 from .session_log import SessionLog
 from .settings import VIRTUAL
 
@@ -102,12 +109,19 @@ class Session:
     """
 
     def __init__(
-        self, app: App, port: str, *, password: str | None, log: SessionLog, attempts: int = -1
+        self,
+        app: App,
+        port: str,
+        *,
+        password: str | None,
+        log: SessionLog,
+        attempts: int = -1,
+        label: str | None = None,
     ) -> None:
         self.app = app
         self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
         self.port = port
-        self.label = VIRTUAL_LABEL if port == VIRTUAL else port
+        self.label = label or (VIRTUAL_LABEL if port == VIRTUAL else port)
         self.log = log
         self.events = EventBus()
         self.events.subscribe(self._on_event)
@@ -119,6 +133,12 @@ class Session:
         self.queued: list[Job] = []
         self._link_status = LinkStatus("connecting")
         self._shown: LinkStatus | None = None
+        # What the status bar and the Boards list show of this board, kept with it so that
+        # each board shows its own when the app switches between them.
+        self.board_text = ""  # e.g. "MicroPython 1.29.0 · linux x64"
+        self.connects = 0
+        self.mem_free: int | None = None
+        self.last_sync = "never"
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
@@ -137,6 +157,11 @@ class Session:
         if link.state == "busy":  # the engine's own view of a call the app did not start
             return LinkStatus("connected")
         return link
+
+    def post(self, message: FromSession) -> None:
+        """Send ``message`` to the app, naming this session as its source."""
+        message.session = self
+        self.app.post_message(message)
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -190,7 +215,7 @@ class Session:
             self.queued.remove(job)
             self.running = job
         try:
-            self.app.post_message(JobStarted(job))
+            self.post(JobStarted(job))
             self._show_status()
             self._execute(job)
         finally:
@@ -198,14 +223,14 @@ class Session:
                 self.running = None
             self._lane.done()
             self._show_status()
-            self.app.post_message(JobEnded(job))
+            self.post(JobEnded(job))
 
     def _run_aside(self, job: Job) -> None:
-        self.app.post_message(JobStarted(job))
+        self.post(JobStarted(job))
         try:
             self._execute(job)
         finally:
-            self.app.post_message(JobEnded(job))
+            self.post(JobEnded(job))
 
     def _execute(self, job: Job) -> None:
         device = self.device
@@ -303,7 +328,7 @@ class Session:
             if status == self._shown:
                 return
             self._shown = status
-        self.app.post_message(LinkChanged(status))
+        self.post(LinkChanged(status))
 
     # -- control from the UI thread --------------------------------------------------------
 
@@ -333,7 +358,6 @@ class Session:
         if board is not None:
             board.close()
         self.log.write("closed", self.label)
-        self.log.close()
 
     # -- from the engine's threads ---------------------------------------------------------
 
@@ -342,7 +366,7 @@ class Session:
             first = not self._output
             self._output.append(text)
         if first:  # one message per burst; the app drains everything that came meanwhile
-            self.app.post_message(BoardOutput())
+            self.post(BoardOutput())
 
     def take_output(self) -> str:
         with self._lock:
@@ -360,7 +384,7 @@ class Session:
         elif isinstance(event, LinkState):
             reason = self.reason(event.reason)
             self._set_link(LinkStatus(event.state, reason, event.attempt, event.attempts))
-        self.app.post_message(EngineEvent(event))
+        self.post(EngineEvent(event))
 
 
 def _quiet_close(device: Device) -> None:

@@ -85,6 +85,5 @@ class AsyncFace:
             except AttributeError:
                 continue
         raise TypeError(
-            f"{name or target!r} is neither code nor a task or thread registered on "
-            f"{device.port}"
+            f"{name or target!r} is neither code nor a task or thread registered on {device.port}"
         )
