@@ -13,13 +13,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
+from .session import Session
 from .status_bar import STATE_STYLE
 
 if TYPE_CHECKING:
     from .app import BelayApp
 
 
-class BoardsScreen(ModalScreen["Session | None"]):
+class BoardsScreen(ModalScreen[Session | None]):
     """Dismisses with the chosen session, or None."""
 
     BINDINGS = [
@@ -37,8 +38,7 @@ class BoardsScreen(ModalScreen["Session | None"]):
             table.add_columns("", "board", "port", "state", "last sync")
             yield table
             yield Input(
-                placeholder="add a board: a port (/dev/ttyACM1, rfc2217://host:port, "
-                "ws://host) or virtual",
+                placeholder="add a board: its port (/dev/ttyACM1, rfc2217://host:port) or virtual",
                 id="boards-add",
             )
 
@@ -57,7 +57,7 @@ class BoardsScreen(ModalScreen["Session | None"]):
             table.add_row(
                 "▶" if session is self.app.session else "",
                 session.label,
-                session.device.path if session.device is not None else session.port,
+                _where(session),
                 Text(status.state, style=STATE_STYLE.get(status.state, "")),
                 session.last_sync,
                 key=str(id(session)),
@@ -81,3 +81,11 @@ class BoardsScreen(ModalScreen["Session | None"]):
         self.app.add_board(port)
         self.refresh_rows()
         self.query_one(DataTable).focus()
+
+
+def _where(session: Session) -> str:
+    """The port: where a USB board was found last; ``virtual`` for a virtual board (its
+    pseudo-terminal's path says nothing)."""
+    if session.is_virtual or session.device is None:
+        return session.port
+    return session.device.path

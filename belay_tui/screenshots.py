@@ -136,6 +136,18 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, locked, "the table to reload")
 
 
+async def boards(pilot: Pilot) -> None:
+    """Three boards in one session, the third unplugged, and the Boards list open (F6)."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    usable = lambda: all(s.status.state == "connected" and s.idle for s in app.sessions)  # noqa: E731
+    await until(pilot, usable, "every board")
+    app.sessions[2].board.unplug()
+    await until(pilot, lambda: app.sessions[2].status.state == "lost", "the third board's loss")
+    await pilot.press("f6")
+    await until(pilot, lambda: app.screen.query("#boards-table"), "the boards list")
+
+
 async def help_screen(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("f1")
@@ -147,12 +159,15 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
     "syncing": syncing,
     "dependency-error": dependency_error,
     "help": help_screen,
+    "boards": boards,
 }
 
 
 def scene_app(name: str, project: Path) -> BelayApp:
-    """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
-    so the picture holds still."""
+    """The app a scene runs in. A lost board stays lost (no reconnect tries counting up), so
+    the picture holds still."""
+    if name == "boards":  # the third board stays lost, too
+        return BelayApp("virtual", project, attempts=0, more_ports=["virtual", "virtual"])
     return BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
 
 

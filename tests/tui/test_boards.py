@@ -40,7 +40,7 @@ async def test_the_boards_list_shows_every_board_and_switching_moves_the_repl(pr
         assert [row[1] for row in listed] == ["virtual board 1", "virtual board 2"]
         assert [row[0] for row in listed] == ["▶", ""]
         assert [row[3] for row in listed] == ["connected", "connected"]
-        assert listed[1][2] == second.board.port
+        assert listed[1][2] == "virtual"
         await pilot.press("down", "enter")
         await until(pilot, lambda: app.session is second, "the switch")
         assert not isinstance(app.screen, BoardsScreen)
