@@ -25,6 +25,7 @@ from engine.events import (
     DependencyStatus,
     DeviceReport,
     Event,
+    LinkPhase,
     LinkState,
     Progress,
     Synced,
@@ -250,7 +251,7 @@ class BelayApp(App[int]):
         status, session = message.status, message.session
         self._board_news(session)
         if session is not self.session:
-            if status.state in ("lost", "failed"):
+            if status.state in (LinkPhase.LOST, LinkPhase.FAILED):
                 self.notify(
                     status.reason or status.state,
                     title=f"{session.label}: link {status.state}",
@@ -262,7 +263,7 @@ class BelayApp(App[int]):
         if status.usable and not was_usable:
             self.sync_pane.dry_run()  # (re)connected: compare the folder with this board
         self.repl.refresh_state()
-        if status.state in ("lost", "failed"):
+        if status.state in (LinkPhase.LOST, LinkPhase.FAILED):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
@@ -276,22 +277,22 @@ class BelayApp(App[int]):
             if session is self.session:
                 self._show_facts()
         if isinstance(event, Progress):
-            self.sync_pane.on_board_progress(session, event)
+            self.sync_pane.show_board_progress(session, event)
         if session is not self.session:
             return
         if isinstance(event, Progress):
-            self.sync_pane.on_progress(event)
-            self.deps_pane.on_progress(event)
+            self.sync_pane.show_progress(event)
+            self.deps_pane.show_progress(event)
         elif isinstance(event, Synced):
-            self.sync_pane.on_synced(event)
+            self.sync_pane.show_synced(event)
         elif isinstance(event, WatchStatus):
-            self.sync_pane.on_watch_status(event)
+            self.sync_pane.show_watch_status(event)
             self.repl.watch_syncing = event.state == "syncing"
             self.repl.refresh_state()
         elif isinstance(event, SyncFailed):
             self.report(f"watch: {self.session.reason(event.message)}")
         elif isinstance(event, DependencyStatus):
-            self.deps_pane.on_dependency_status(event)
+            self.deps_pane.show_dependency_status(event)
 
     @staticmethod
     def _note_fact(session: Session, event: Event) -> bool:
@@ -354,9 +355,9 @@ class BelayApp(App[int]):
         if action == "sync_all":
             return len(self.sessions) > 1
         if action == "reconnect":
-            return state in ("lost", "reconnecting", "failed")
+            return state.down
         if action == "soft_reset":
-            return None if state not in ("connected", "busy") else True
+            return True if state.usable else None
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

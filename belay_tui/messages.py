@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from engine.events import Event
+    from engine.events import Event, LinkState
 
-    from .session import Job, LinkStatus, Session
+    from .jobs import Job
+    from .session import Session
 
 
 class FromSession(Message):
@@ -43,7 +44,7 @@ class JobEnded(FromSession):
 
 
 class LinkChanged(FromSession):
-    def __init__(self, status: LinkStatus) -> None:
+    def __init__(self, status: LinkState) -> None:
         super().__init__()
         self.status = status
 

@@ -4,6 +4,7 @@
 """
 
 from ._concurrent import Outcome
+from .connection import Connection, LinkStats
 from .device import Device, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
@@ -41,7 +42,7 @@ from .packages import (
     update,
 )
 from .proxy import ProxyObject
-from .sync import SyncEntry, SyncPlan, SyncResult
+from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
 from .transport._ports import PortInfo
 from .transport._ports import list_ports as list_devices
 
@@ -51,6 +52,7 @@ __all__ = [
     "AuthenticationError",
     "BelayException",
     "ConfigError",
+    "Connection",
     "ConnectionFailedError",
     "ConnectionLost",
     "DependencyError",
@@ -65,6 +67,7 @@ __all__ = [
     "IntegrityError",
     "InternalError",
     "Link",
+    "LinkStats",
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
@@ -76,6 +79,7 @@ __all__ = [
     "SpecialFunctionNameError",
     "SyncEntry",
     "SyncError",
+    "SyncOptions",
     "SyncPlan",
     "SyncResult",
     "VirtualBoard",

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from .exceptions import FleetError
 
@@ -36,7 +36,7 @@ class Outcome(Generic[T]):
         """The value, or the board's exception raised."""
         if self.error is not None:
             raise self.error
-        return self.value
+        return cast(T, self.value)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ board's failure is raised, naming it, after all have finished.
 from __future__ import annotations
 
 import os
+from functools import partial
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -41,7 +42,7 @@ class Fleet:
         if not given:
             raise ValueError("a Fleet needs at least one board")
         opened = run_each([_opener(b, options) for b in given])
-        self.devices: list[Device] = [o.value for o in opened if o.ok]
+        self.devices: list[Device] = [o.result() for o in opened if o.ok]
         self._owned = [isinstance(b, str) for b, o in zip(given, opened, strict=True) if o.ok]
         #: The boards that failed to open (with ``partial=True``), as outcomes.
         self.failed: list[Outcome[Device]] = [o for o in opened if not o.ok]
@@ -75,7 +76,7 @@ class Fleet:
     def run(self, work: Callable[[Device], T], *, outcomes: bool = False) -> list[Any]:
         """``work(device)`` on every board at once; the results in the boards' order."""
         return settle(
-            run_each([Job(d.port, lambda d=d: work(d), d.interrupt) for d in self.devices]),
+            run_each([Job(d.port, partial(work, d), d.interrupt) for d in self.devices]),
             outcomes,
         )
 
@@ -94,7 +95,9 @@ class Fleet:
         def everywhere(*args: Any, **kwargs: Any) -> list[Any]:
             return self._each(singles, args, kwargs)
 
-        everywhere.outcomes = lambda *args, **kwargs: self._each(singles, args, kwargs, True)
+        setattr(  # noqa: B010 - an attribute of the function, as Belay's tags are
+            everywhere, "outcomes", lambda *args, **kwargs: self._each(singles, args, kwargs, True)
+        )
         everywhere.__name__ = getattr(f, "__name__", "task")
         everywhere.__doc__ = f.__doc__
         return everywhere
@@ -103,7 +106,7 @@ class Fleet:
         self, singles: list[Callable], args: tuple, kwargs: dict, outcomes: bool = False
     ) -> list[Any]:
         jobs = [
-            Job(d.port, lambda s=s: s(*args, **kwargs), d.interrupt)
+            Job(d.port, partial(s, *args, **kwargs), d.interrupt)
             for d, s in zip(self.devices, singles, strict=True)
         ]
         return settle(run_each(jobs), outcomes)

@@ -188,7 +188,7 @@ def test_empty_files_and_folders(device, board, tmp_path):
     write(src, "only_comments.py", "# nothing here\n")
     (src / "hollow").mkdir()
     device.sync(src)
-    assert files(board.root) == {"empty.txt": b"", "only_comments.py": b""}
+    assert files(board.root) == {"empty.txt": b"", "only_comments.py": b"\n"}  # lines kept
     assert "hollow" in dirs(board.root)
     assert device.sync_plan(src).is_noop
 
@@ -307,7 +307,7 @@ def test_progress_events(device, project):
 def test_sync_is_recorded_once_and_replayed_after_reset(device, board, project):
     device.sync(project)
     device.sync(project)
-    assert [kind for kind, _ in device._history] == ["sync"]
+    assert [entry.kind for entry in device.history] == ["sync"]
     (board.root / "readme.txt").unlink()
     device.soft_reset()  # the history replays: the sync puts the file back
     assert files(board.root)["readme.txt"] == b"hello\n"

@@ -20,7 +20,7 @@ from rich.table import Table
 from engine import SyncPlan, SyncResult
 
 from ._boards import add_ports, chosen_ports, open_boards, summarize
-from ._common import add_sync_options, open_device, sync_kwargs
+from ._common import add_sync_options, open_device, sync_options
 
 STYLES = {
     "added": "green",
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return run_many(ports, args, console)
     args.port = ports[0]
     with open_device(args) as device:
-        plan = device.sync_plan(args.folder, **sync_kwargs(args))
+        plan = device.sync_plan(sync_options(args))
         if args.dry_run:
             console.print(plan_table(plan))
             console.print(_room_line(plan))
@@ -75,11 +75,9 @@ def run_many(ports: list[str], args: argparse.Namespace, console: Console) -> in
     """Every board at once: a progress row each, then a row each in the summary."""
     with open_boards(ports, console, password=args.password) as (fleet, bars):
         if args.dry_run:
-            plans = fleet.sync_plan(args.folder, outcomes=True, **sync_kwargs(args))
+            plans = fleet.sync_plan(sync_options(args), outcomes=True)
         else:
-            results = fleet.sync(
-                args.folder, progress=bars.report, outcomes=True, **sync_kwargs(args)
-            )
+            results = fleet.sync(sync_options(args), progress=bars.report, outcomes=True)
     if args.dry_run:
         for outcome in plans:
             if outcome.ok:
@@ -89,9 +87,11 @@ def run_many(ports: list[str], args: argparse.Namespace, console: Console) -> in
 
 
 def _result_line(result: SyncResult) -> str:
+    refused = len(result.not_minified)  # the engine logged each file with its reason
     return (
         f"{result.plan.summary()}; wrote {result.bytes_written} bytes "
         f"({result.bytes_sent} on the wire) in {result.seconds:.2f} s"
+        + (f"; {refused} not minified (sent as written)" if refused else "")
     )
 
 

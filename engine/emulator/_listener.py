@@ -52,7 +52,8 @@ class Listener:
             return
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        self._thread.join(5)
+        if self._thread is not None:
+            self._thread.join(5)
         sock.close()
 
     def _accept(self) -> None:

@@ -8,6 +8,7 @@ added / changed / deleted / unchanged / ignored / kept, with sizes, and whether 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import codec
 from ..exceptions import SyncError
+from ..text import human_bytes
 from ._board import HASH_HEX, TEMP_SUFFIX, scan_code
 from ._local import DEFAULT_IGNORE, LocalTree, ignore_spec, project_ignore, scan
 from ._paths import (
@@ -53,12 +55,12 @@ class SyncOptions:
     @classmethod
     def make(
         cls,
-        folder: str | Path,
+        folder: str | os.PathLike,
         dst: str = "/",
         keep: list[str] | tuple[str, ...] | str | bool | None = None,
         ignore: list[str] | tuple[str, ...] | str | None = None,
         minify: bool = True,
-        mpy_cross_binary: str | Path | bool | None = None,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
         only: list[str] | tuple[str, ...] | None = None,
     ) -> SyncOptions:
         """Belay's argument forms (a string or a list) turned into hashable values."""
@@ -68,11 +70,15 @@ class SyncOptions:
             keep=_tuple(keep),
             ignore=_tuple(ignore),
             minify=minify,
-            mpy_cross_binary=str(mpy_cross_binary)
-            if isinstance(mpy_cross_binary, Path)
+            mpy_cross_binary=os.fspath(mpy_cross_binary)
+            if isinstance(mpy_cross_binary, os.PathLike)
             else mpy_cross_binary,
             only=None if only is None else tuple(only),
         )
+
+    def whole(self) -> SyncOptions:
+        """The same sync over the whole folder (what a reconnect replays)."""
+        return replace(self, only=None)
 
 
 def _tuple(value):
@@ -145,6 +151,7 @@ class SyncPlan:
     room_needed: int
     contents: dict[str, bytes] = field(default_factory=dict, repr=False)
     hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    not_minified: dict[str, str] = field(default_factory=dict)
 
     def by_action(self, action: Action) -> list[SyncEntry]:
         return [e for e in self.entries if e.action == action]
@@ -208,8 +215,8 @@ class SyncPlan:
         if self.fits:
             return
         raise SyncError(
-            f"not enough room on the board: this sync needs {_size(self.room_needed)} but "
-            f"{self.dst} has {_size(self.room_free or 0)} free; nothing was written"
+            f"not enough room on the board: this sync needs {human_bytes(self.room_needed)} but "
+            f"{self.dst} has {human_bytes(self.room_free or 0)} free; nothing was written"
         )
 
 
@@ -246,6 +253,7 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
         0,
         {board_path(dst, n): data for n, data in local.contents.items()},
         {board_path(dst, n): digest for n, digest in local.hashes.items()},
+        {board_path(dst, n): note for n, note in local.notes.items()},
     )
     plan.room_needed = _room_needed(plan)
     return plan
@@ -260,12 +268,13 @@ class _Local:
     hashes: dict[str, str]
     sources: dict[str, Path]
     dirs: set[str]  # every folder the board needs
+    notes: dict[str, str]  # why a file is not minified
 
     @classmethod
     def build(cls, tree: LocalTree, transform: Transform) -> _Local:
         names = _board_names(tree, transform)
         data = transform_all(list(tree.files.values()), transform)
-        contents = {names[rel]: content for rel, content in data.items()}
+        contents = {names[rel]: done.data for rel, done in data.items()}
         dirs = set(tree.dirs)
         for name in contents:
             dirs.update(parents(name))
@@ -275,6 +284,7 @@ class _Local:
             {name: _digest(content) for name, content in contents.items()},
             {names[rel]: f.path for rel, f in tree.files.items()},
             dirs,
+            {names[rel]: done.note for rel, done in data.items() if done.note},
         )
 
 
@@ -290,6 +300,7 @@ def _compare(
     entries: list[SyncEntry] = []
     for name, data in local.contents.items():
         old = board_files.get(name)
+        action: Action
         if old is None:
             action = "added"
         elif board_hashes and old == (len(data), local.hashes[name]):
@@ -297,7 +308,8 @@ def _compare(
         else:
             action = "changed"
         size = None if old is None else old[0]
-        entries.append(SyncEntry(name, action, len(data), size, local.sources[name]))
+        note = local.notes.get(name, "")
+        entries.append(SyncEntry(name, action, len(data), size, local.sources[name], note))
     kept_dirs: set[str] = set()
     for name, (size, _) in board_files.items():
         if name in local.contents:
@@ -341,6 +353,8 @@ def _transform(device: Device, options: SyncOptions) -> Transform:
     if not options.mpy_cross_binary:
         return Transform(minify=options.minify)
     impl = device.implementation
+    if impl is None:
+        raise SyncError("mpy-cross needs the board's implementation, which is not known yet")
     command = mpy_cross_command(options.mpy_cross_binary, impl.mpy_version, impl.mpy_sub, impl.arch)
     return Transform(minify=options.minify, mpy_cross=command)
 
@@ -378,7 +392,7 @@ def _scan_board(
     """Files (rel -> (size, hash)) and folders under ``dst``, in one round trip."""
     args = ",".join(codec.to_literal(v, "scan argument") for v in (dst, look, tuple(skip)))
     code = scan_code() + f"try:\n _BSs({args})\nexcept Exception as e:\n _BE(e)\n".encode()
-    caps, listing = device._exchange(code, f"the scan of {dst}")
+    caps, listing = device.call(code, f"the scan of {dst}")
     kind, deflate, raw, hashes, statvfs, mem = caps
     if kind == 0:
         raise SyncError(f"dst {dst!r} is a file on the board, not a folder")
@@ -421,9 +435,3 @@ def _room_needed(plan: SyncPlan) -> int:
         running -= _blocks(e.board_size or 0, block)
     dirs = sum(1 for e in plan.added if e.is_dir)
     return max(0, peak + dirs - freed) * block
-
-
-def _size(n: int) -> str:
-    if n < 10_000:
-        return f"{n} bytes"
-    return f"{n / 1024:.0f} KB" if n < 10_000_000 else f"{n / 1048576:.1f} MB"

