@@ -9,8 +9,8 @@ board's failure is raised, naming it, after all have finished.
 from __future__ import annotations
 
 import os
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 from ._concurrent import Job, Outcome, run_each, settle
