@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ._concurrent import Job, Outcome, run_each, settle
+from ._tasks import everywhere
 from .device import Device
 from .events import Progress
 from .sync import SyncPlan, SyncResult
@@ -86,30 +87,12 @@ class Fleet:
 
     def task(self, f: Callable | None = None, /, **options: Any) -> Any:
         """Register ``f`` as a task on every board (``@fleet.task``, options as
-        ``device.task``'s). Calling it runs it on all boards at once and returns the list of
-        results; ``f.outcomes(...)`` returns the per-board outcomes instead."""
+        ``device.task``'s), all at once. Calling it runs it on all boards at once, as a task
+        registered on several devices does: the list of results, or ``f.outcomes(...)``."""
         if f is None:
             return lambda g: self.task(g, **options)
-        singles = self.run(lambda d: d.task(f, **options))
-
-        def everywhere(*args: Any, **kwargs: Any) -> list[Any]:
-            return self._each(singles, args, kwargs)
-
-        setattr(  # noqa: B010 - an attribute of the function, as Belay's tags are
-            everywhere, "outcomes", lambda *args, **kwargs: self._each(singles, args, kwargs, True)
-        )
-        everywhere.__name__ = getattr(f, "__name__", "task")
-        everywhere.__doc__ = f.__doc__
-        return everywhere
-
-    def _each(
-        self, singles: list[Callable], args: tuple, kwargs: dict, outcomes: bool = False
-    ) -> list[Any]:
-        jobs = [
-            Job(d.port, partial(s, *args, **kwargs), d.interrupt)
-            for d, s in zip(self.devices, singles, strict=True)
-        ]
-        return settle(run_each(jobs), outcomes)
+        base = f
+        return everywhere(self.run(lambda d: d.task(base, **options)), base)
 
     def sync(
         self,
