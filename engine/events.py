@@ -108,10 +108,6 @@ class LinkPhase(StrEnum):
         return self in (LinkPhase.LOST, LinkPhase.RECONNECTING, LinkPhase.FAILED)
 
 
-#: The states of :class:`LinkState`, in the order a link usually passes through them.
-LINK_STATES = tuple(LinkPhase)
-
-
 @dataclass(frozen=True)
 class LinkState(Event):
     """The link supervisor's state changed (see ``engine.link``).

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import codec
 from .._repl import CTRL_D
-from .._reply import token_prefix_len
+from .._reply import ReplyKind, token_prefix_len
 from ..events import Progress, Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
 from ._board import ABORT, DEFLATED, STORED, writer_code
@@ -307,7 +307,7 @@ class _RawSender:
 
     def _wait_ready(self) -> bool:
         """Wait for ``_BSr``'s go-ahead; False if the command ended before it (an error)."""
-        marker = self.token + b"Y0:"
+        marker = self.token + ReplyKind.READY.encode() + b"0:"  # an empty payload
         buf = self.stream.buf
         while True:
             i = buf.find(marker)
