@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+INTERRUPT_AGAIN = 1.0  # seconds between Ctrl-Cs to a cancelled call that runs on
+
 if TYPE_CHECKING:
     from .device import Device
 
@@ -63,8 +65,11 @@ class AsyncFace:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             if not done.cancel():  # running: stop the board, and wait until it has
-                self._device.interrupt()
-                await asyncio.wait([future])
+                # Again while it runs on: the first Ctrl-C may have come before the call
+                # reached the board (it was waiting for the link).
+                while not future.done():
+                    self._device.interrupt()
+                    await asyncio.wait([future], timeout=INTERRUPT_AGAIN)
                 if not future.cancelled():
                     future.exception()  # the interrupted call's KeyboardInterrupt: expected
             raise
