@@ -17,7 +17,7 @@ from ._concurrent import Job, Outcome, run_each, settle
 from ._tasks import everywhere
 from .device import Device
 from .events import Progress
-from .sync import SyncPlan, SyncResult
+from .sync import SyncOptions, SyncPlan, SyncResult
 
 T = TypeVar("T")
 
@@ -91,12 +91,12 @@ class Fleet:
         registered on several devices does: the list of results, or ``f.outcomes(...)``."""
         if f is None:
             return lambda g: self.task(g, **options)
-        base = f
-        return everywhere(self.run(lambda d: d.task(base, **options)), base)
+        function = f
+        return everywhere(self.run(lambda d: d.task(function, **options)), function)
 
     def sync(
         self,
-        folder: str | os.PathLike,
+        folder: str | os.PathLike | SyncOptions,
         dst: str = "/",
         *,
         progress: Callable[[str, Progress], None] | None = None,
@@ -105,7 +105,8 @@ class Fleet:
         **options: Any,
     ) -> list[SyncResult] | list[Outcome[SyncResult]]:
         """``device.sync(folder, dst, **options)`` on every board at once (``keep``,
-        ``ignore``, ``minify``, ``mpy_cross_binary`` as there). ``progress(board, event)``
+        ``ignore``, ``minify``, ``mpy_cross_binary`` as there; ``folder`` may be a
+        :class:`~engine.SyncOptions`). ``progress(board, event)``
         gets each board's :class:`~engine.events.Progress` events, from that board's thread."""
 
         def one(device: Device) -> SyncResult:
@@ -115,7 +116,7 @@ class Fleet:
         return self.run(one, outcomes=outcomes)
 
     def sync_plan(
-        self, folder: str | os.PathLike, *, outcomes: bool = False, **options: Any
+        self, folder: str | os.PathLike | SyncOptions, *, outcomes: bool = False, **options: Any
     ) -> list[SyncPlan] | list[Outcome[SyncPlan]]:
         """What :meth:`sync` would do on each board (``device.sync_plan``), changing nothing."""
         return self.run(lambda d: d.sync_plan(folder, **options), outcomes=outcomes)
