@@ -16,6 +16,8 @@ from rich.markup import escape
 from engine import BelayException
 from engine.text import last_line
 
+from .commands._boards import add_port_option
+
 # Module names under belay_tui.commands, in the order --help lists them.
 COMMANDS = [
     "exec_",
@@ -54,14 +56,7 @@ def app_parser() -> argparse.ArgumentParser:
         description="The full-screen session. Subcommands: " + ", ".join(_names()) + ".",
     )
     parser.add_argument("port", nargs="?", help="serial port, usb:VID:PID, ws://host or virtual")
-    parser.add_argument(
-        "--port",
-        dest="ports",
-        action="append",
-        default=[],
-        metavar="PORT",
-        help="one more board in the session (repeatable; F6 lists them and switches)",
-    )
+    add_port_option(parser, "one more board in the session (repeatable; F6 lists them)")
     parser.add_argument("--project", default=".", help="project folder (default: .)")
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
     parser.add_argument(

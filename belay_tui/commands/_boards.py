@@ -22,16 +22,18 @@ from ..settings import VIRTUAL, resolve_port
 from ._common import add_port, byte_bars
 
 
+def add_port_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--port PORT``, repeatable, into ``args.ports``."""
+    parser.add_argument(
+        "--port", dest="ports", action="append", default=[], metavar="PORT", help=help
+    )
+
+
 def add_ports(parser: argparse.ArgumentParser) -> None:
     """The single positional ``PORT`` (and ``--password``), plus ``--port`` and ``--all``."""
     add_port(parser)
-    parser.add_argument(
-        "--port",
-        dest="ports",
-        action="append",
-        default=[],
-        metavar="PORT",
-        help="a board to work on; repeat for several boards, which work at the same time",
+    add_port_option(
+        parser, "a board to work on; repeat for several boards, which work at the same time"
     )
     parser.add_argument(
         "--all",
