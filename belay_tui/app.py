@@ -243,8 +243,7 @@ class BelayApp(App[int]):
                 self.report(f"{job.label}: {session.reason(job.error)}")
         elif job.on_done is not None:
             job.on_done(job.result)
-        if shown:
-            self.repl.job_ended(job)
+        self.repl.job_ended(job)  # a line typed before a switch is done too
 
     @while_running
     def on_link_changed(self, message: LinkChanged) -> None:

@@ -1,4 +1,4 @@
-"""The app's one connection to the board.
+"""The app's connection to one board (the app holds one session per board).
 
 Engine calls block, so each runs in a Textual thread worker. A first-come-first-served lane
 lets one run at a time, in the order they were asked for: a REPL line typed during a sync
