@@ -183,20 +183,15 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
 
 
 def scene_app(name: str, project: Path) -> BelayApp:
-<<<<<<< HEAD
     """The app a scene runs in. A lost board stays lost (no reconnect tries counting up), so
-    the picture holds still."""
-    if name == "boards":  # the third board stays lost, too
-        return BelayApp("virtual", project, attempts=0, more_ports=["virtual", "virtual"])
-    return BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
-=======
-    """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
-    so the picture holds still; toasts stay until the picture is taken, however slowly a
+    the picture holds still; toasts stay until the picture is taken, however slowly a
     loaded machine gets there (they would go after 5 s)."""
-    app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    if name == "boards":  # the third board stays lost, too
+        app = BelayApp("virtual", project, attempts=0, more_ports=["virtual", "virtual"])
+    else:
+        app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
     app.NOTIFICATION_TIMEOUT = 600
     return app
->>>>>>> main
 
 
 async def shoot(name: str, out: Path, project: Path) -> Path:
