@@ -42,7 +42,7 @@ from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, L
 from .repl_console import ReplConsole
 from .session import VIRTUAL_LABEL, Session
 from .session_log import SessionLog
-from .settings import VIRTUAL, resolve_port
+from .settings import VIRTUAL, choose_port
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -477,7 +477,7 @@ def run_app(args: argparse.Namespace) -> int:
         raise ProjectError(f"project folder {args.project} does not exist")
     ports = [args.port] if args.port or not args.ports else []
     ports += args.ports
-    first = resolve_port(ports[0] if ports else None, project)
+    first = choose_port(ports[0] if ports else None, project).port
     app = BelayApp(first, project, args.password, args.attempts, more_ports=ports[1:])
     app.run()
     return app.return_code or 0

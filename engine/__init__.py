@@ -21,6 +21,7 @@ from .exceptions import (
     MaxHistoryLengthError,
     NonLiteralError,
     NotBelayResponseError,
+    PortBusyError,
     PyboardError,
     PyboardException,
     SpecialFunctionNameError,
@@ -43,7 +44,7 @@ from .packages import (
 )
 from .proxy import ProxyObject
 from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
-from .transport._ports import PortInfo
+from .transport._ports import PortInfo, attached_boards, pick_board
 from .transport._ports import list_ports as list_devices
 
 __version__ = "0.1.0"
@@ -73,6 +74,7 @@ __all__ = [
     "NotBelayResponseError",
     "Outcome",
     "PyboardError",
+    "PortBusyError",
     "PortInfo",
     "PyboardException",
     "ProxyObject",
@@ -84,10 +86,12 @@ __all__ = [
     "SyncResult",
     "VirtualBoard",
     "add_dependency",
+    "attached_boards",
     "clean",
     "dependency_status",
     "install",
     "list_devices",
+    "pick_board",
     "load_project",
     "minify",
     "new_project",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -15,10 +14,10 @@ from rich.markup import escape
 from rich.progress import TaskID, TextColumn
 from rich.table import Table
 
-from engine import DeviceNotFoundError, Fleet, Outcome, list_devices
+from engine import DeviceNotFoundError, Fleet, Outcome, attached_boards, list_devices
 from engine.events import Progress as ProgressEvent
 
-from ..settings import VIRTUAL, resolve_port
+from ..settings import VIRTUAL
 from ._common import add_port, byte_bars
 
 
@@ -43,18 +42,15 @@ def add_ports(parser: argparse.ArgumentParser) -> None:
 
 
 def chosen_ports(args: argparse.Namespace) -> list[str]:
-    """The boards the command line names, in its order, each once; the usual single-board
-    fallback (``BELAY_DEVICE``, the project's port, the virtual board) when it names none."""
+    """The boards the command line names, in its order, each once (each ``virtual`` is a
+    board of its own); empty when it names none, for the single-board choice (the
+    project's port, the one board attached, the virtual board) to apply."""
     named = ([args.port] if args.port else []) + args.ports
     if args.all:
-        attached = [p.device for p in list_devices() if p.usb_id]
+        attached = [p.device for p in attached_boards(list_devices())]
         if not attached:
             raise DeviceNotFoundError("--all: no board attached (no USB serial port found)")
         named += attached
-    if not named:
-        project = Path(getattr(args, "project", ".") or ".")
-        return [resolve_port(None, project)]
-    # Each port once; each "virtual" is a board of its own.
     return [p for i, p in enumerate(named) if p == VIRTUAL or p not in named[:i]]
 
 

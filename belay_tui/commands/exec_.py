@@ -13,21 +13,24 @@ from rich.markup import escape
 from engine import Device
 
 from ._boards import add_ports, chosen_ports, open_boards, summarize
-from ._common import open_device
+from ._common import looks_like_port, open_device
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("exec", help="run a line of code on the board (or on several)")
     add_ports(p)
     p.add_argument("code", help="Python code; the value of a final expression is printed")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, usage_error=p.error)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.port is None and not (args.ports or args.all) and looks_like_port(args.code):
+        # `exec PORT` alone: argparse filled CODE; running the port name as code helps nobody.
+        args.usage_error(f"no code given to run on {args.code}")
     ports = chosen_ports(args)
     if len(ports) > 1:
         return run_many(ports, args)
-    args.port = ports[0]
+    args.port = ports[0] if ports else None
     with open_device(args) as device:
         value = device(args.code, record=False, deserialize=False)
     if value != "None":

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     ports = chosen_ports(args)
     if len(ports) > 1:
         return run_many(ports, project, args)
-    args.port = ports[0]
+    args.port = ports[0] if ports else None
     with open_device(args) as device, dependency_view() as bus:
         _install(device, project, args, bus)
     return 0

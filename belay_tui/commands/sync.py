@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     ports = chosen_ports(args)
     if len(ports) > 1:
         return run_many(ports, args, console)
-    args.port = ports[0]
+    args.port = ports[0] if ports else None
     with open_device(args) as device:
         plan = device.sync_plan(sync_options(args))
         if args.dry_run:

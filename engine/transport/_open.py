@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 from .._secret import Secret
 from ._base import Transport
 from ._network import NetworkSerialTransport, is_network_port
-from ._ports import find_usb_port
+from ._ports import find_usb_port, list_ports, port_info, reset_line_levels
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
 
@@ -20,6 +22,9 @@ def open_transport(
         return WebreplTransport(port, password)
     if is_network_port(port):
         return NetworkSerialTransport(port, baudrate)
+    ports = list_ports()
     if port.lower().startswith("usb:"):
-        port = find_usb_port(port)
-    return SerialTransport(port, baudrate)
+        port = find_usb_port(port, ports)
+    info = port_info(port, ports)
+    lines = None if info is None else reset_line_levels(info, os.name)
+    return SerialTransport(port, baudrate, lines)
