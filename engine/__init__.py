@@ -5,7 +5,7 @@
 
 from ._concurrent import Outcome
 from .connection import Connection, LinkStats
-from .device import Device, Implementation
+from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
@@ -58,6 +58,7 @@ __all__ = [
     "ConnectionLost",
     "DependencyError",
     "Device",
+    "DeviceMeta",
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EventBus",

