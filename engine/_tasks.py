@@ -3,9 +3,9 @@
 A :class:`TaskTable` per device numbers the functions sent to the board (a call is
 ``_B(index, args...)``, a few bytes) and keeps their sources for tracebacks. A
 :class:`Registrar` is the ``device.task`` decorator; a function registered on several
-devices runs on all of them at once (:func:`everywhere`); ``Device.task`` at class level marks functions for
-every instance (:func:`class_marker`). The history entries a definition or a thread start
-leaves replay themselves after a reconnect.
+devices runs on all of them at once (:func:`everywhere`); ``Device.task`` at class level
+marks functions for every instance (:func:`class_marker`). The history entries a definition
+or a thread start leaves replay themselves after a reconnect.
 """
 
 from __future__ import annotations
