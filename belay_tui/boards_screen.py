@@ -38,7 +38,7 @@ class BoardsScreen(ModalScreen[Session | None]):
             table.add_columns("", "board", "port", "state", "last sync")
             yield table
             yield Input(
-                placeholder="add a board: its port (/dev/ttyACM1, rfc2217://host:port) or virtual",
+                placeholder="a port to add: /dev/ttyACM1, rfc2217://host:4001, virtual",
                 id="boards-add",
             )
 
