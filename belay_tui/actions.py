@@ -30,6 +30,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
+    Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f5", show=False),
     # F6 selects a line in the REPL input (TextArea's key): the Boards list comes first.
     Action(
         "boards",
@@ -65,6 +66,9 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps", label="Add"
     ),
+    Action("plot_pause", "Pause the plot", "Stop or resume taking points", "p", "plot", "Pause"),
+    Action("plot_clear", "Clear the plot", "Forget every point", "c", "plot", "Clear"),
+    Action("plot_window", "Plot window", "Points per series: 50 to 1000", "w", "plot", "Window"),
     Action("unplug", "Virtual board: unplug", "Pull the virtual board's cable"),
     Action("replug", "Virtual board: replug", "Plug the virtual board back in"),
     Action("power_cut", "Virtual board: power cut", "Kill its interpreter without warning"),

@@ -38,11 +38,14 @@ from .add_dependency_screen import AddDependencyScreen
 from .boards_screen import BoardsScreen
 from .deps_pane import DepsPane
 from .help_screen import HelpScreen
+from .history import History
+from .jobs import Job
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
+from .plot_pane import PlotPane
 from .repl_console import ReplConsole
 from .session import VIRTUAL_LABEL, Session
 from .session_log import SessionLog
-from .settings import VIRTUAL, choose_port
+from .settings import VIRTUAL, choose_port, console_settings
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -80,6 +83,8 @@ class BelayApp(App[int]):
         HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
         HERE / "boards_screen.tcss",
+        HERE / "paste_screen.tcss",
+        HERE / "plot_pane.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
     AUTO_FOCUS = "#repl-input"
@@ -96,6 +101,8 @@ class BelayApp(App[int]):
     ) -> None:
         super().__init__()
         self.project = project
+        self.console_settings = console_settings(project)
+        self.history = History.for_project(project)
         self.session_log = SessionLog.for_project(project, password)
         self._password = password
         self._attempts = attempts
@@ -115,11 +122,13 @@ class BelayApp(App[int]):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="repl", id="panes"):
             with TabPane("REPL f2", id="repl"):
-                yield ReplConsole(self.session, id="console")
+                yield ReplConsole(self.session, self.console_settings, self.history, id="console")
             with TabPane("Sync f3", id="sync"):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
+            with TabPane("Plot f5", id="plot"):
+                yield PlotPane(id="plot-pane")
         yield StatusBar(self._status_label(), id="status")
         yield Footer(compact=True)
 
@@ -136,6 +145,10 @@ class BelayApp(App[int]):
         return self.query_one(DepsPane)
 
     @property
+    def plot_pane(self) -> PlotPane:
+        return self.query_one(PlotPane)
+
+    @property
     def status_bar(self) -> StatusBar:
         return self.query_one(StatusBar)
 
@@ -145,6 +158,9 @@ class BelayApp(App[int]):
         log.write("start", f"{boards} · project {self.project}")
         if log.error:
             self.notify(log.error, title="session log", severity="warning")
+        if self.history.problem:
+            self.notify(self.history.problem, title="history", severity="warning")
+        self.repl.output_listeners.append(self.plot_pane.feed)
         for session in self.sessions:
             session.connect()
         self.set_interval(self.PINS_EVERY, self._read_pins)
@@ -187,13 +203,10 @@ class BelayApp(App[int]):
         if session is self.session:
             return
         self.session = session
-        for pane in (self.repl, self.sync_pane, self.deps_pane):
+        for pane in (self.sync_pane, self.deps_pane):
             pane.session = session
+        self.repl.follow(session)
         self.session_log.write("board", f"switched to {session.label}")
-        self.repl.note(f"now on {session.label}")
-        pending = session.take_output()  # what it printed while it was not shown
-        if pending:
-            self.repl.stream(pending)
         self.status_bar.status = session.status
         self.status_bar.pins = session.board.pins if session.board is not None else {}
         self._show_facts()
@@ -222,20 +235,26 @@ class BelayApp(App[int]):
     @while_running
     def on_board_output(self, message: BoardOutput) -> None:
         if message.session is self.session:  # the others' wait until they are shown
-            self.repl.stream(self.session.take_output())
+            self.repl.output_arrived()
 
     @while_running
     def on_job_started(self, message: JobStarted) -> None:
         if message.session is self.session:
-            self.repl.job_started(message.job)
+            self.repl.after_output(message.output_mark, lambda: self.repl.job_started(message.job))
 
     @while_running
     def on_job_ended(self, message: JobEnded) -> None:
-        job, session = message.job, message.session
-        shown = session is self.session
-        pending = session.take_output() if shown else ""  # prints come before the outcome
-        if pending:
-            self.repl.stream(pending)
+        if message.session is not self.session:  # its output waits until it is shown
+            self._job_ended(message.job, message.session)
+            return
+        # Prints come before the call's outcome, however far behind the screen is.
+        self.repl.after_output(
+            message.output_mark, lambda: self._job_ended(message.job, message.session)
+        )
+
+    def _job_ended(self, job: Job, session: Session) -> None:
+        if not self.is_running:
+            return
         if job.error is not None:
             if job.on_error is not None:
                 job.on_error(job.error)
@@ -266,7 +285,10 @@ class BelayApp(App[int]):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
-        self.refresh_bindings()
+        if not (status.usable and was_usable):
+            # Busy and connected allow the same keys; redrawing the Footer at the start and
+            # end of every REPL line would cost frames while output floods in.
+            self.refresh_bindings()
 
     @while_running
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -374,7 +396,12 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        focus = {"repl": "#repl-input", "sync": "#sync-tree", "deps": "#deps-table"}[pane]
+        focus = {
+            "repl": "#repl-input",
+            "sync": "#sync-tree",
+            "deps": "#deps-table",
+            "plot": "#plot-chart",
+        }[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
 
@@ -417,6 +444,15 @@ class BelayApp(App[int]):
                 self.deps_pane.add(*answer)
 
         self.push_screen(AddDependencyScreen(), added)
+
+    def action_plot_pause(self) -> None:
+        self.plot_pane.toggle_pause()
+
+    def action_plot_clear(self) -> None:
+        self.plot_pane.clear()
+
+    def action_plot_window(self) -> None:
+        self.plot_pane.next_window()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

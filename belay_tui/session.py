@@ -40,6 +40,7 @@ from .messages import (
     JobStarted,
     LinkChanged,
 )
+from .output_buffer import OutputBuffer
 from .session_log import SessionLog
 from .settings import VIRTUAL
 
@@ -89,7 +90,7 @@ class Session:
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
-        self._output: list[str] = []
+        self.output = OutputBuffer()  # board output the console has yet to show
 
     @property
     def board(self) -> VirtualBoard | None:
@@ -173,7 +174,7 @@ class Session:
             self.queued.remove(job)
             self.running = job
         try:
-            self.post(JobStarted(job))
+            self.post(JobStarted(job, self.output.mark))
             self._show_status()
             self._execute(job)
         finally:
@@ -181,14 +182,14 @@ class Session:
                 self.running = None
             self._lane.done()
             self._show_status()
-            self.post(JobEnded(job))
+            self.post(JobEnded(job, self.output.mark))
 
     def _run_aside(self, job: Job) -> None:
-        self.post(JobStarted(job))
+        self.post(JobStarted(job, self.output.mark))
         try:
             self._execute(job)
         finally:
-            self.post(JobEnded(job))
+            self.post(JobEnded(job, self.output.mark))
 
     def _execute(self, job: Job) -> None:
         device = self.device
@@ -315,17 +316,8 @@ class Session:
     # -- from the engine's threads ---------------------------------------------------------
 
     def _on_output(self, text: str) -> None:
-        with self._lock:
-            first = not self._output
-            self._output.append(text)
-        if first:  # one message per burst; the app drains everything that came meanwhile
+        if self.output.append(text):  # one message per burst; the console drains the rest
             self.post(BoardOutput())
-
-    def take_output(self) -> str:
-        with self._lock:
-            text = "".join(self._output)
-            self._output.clear()
-        return text
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Output):  # output already arrives through _on_output

@@ -4,6 +4,7 @@
 """
 
 from ._concurrent import Outcome
+from .complete import Completion, complete
 from .connection import Connection, LinkStats
 from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
@@ -52,6 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "Completion",
     "ConfigError",
     "Connection",
     "ConnectionFailedError",
@@ -89,6 +91,7 @@ __all__ = [
     "add_dependency",
     "attached_boards",
     "clean",
+    "complete",
     "dependency_status",
     "install",
     "list_devices",

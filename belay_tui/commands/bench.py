@@ -25,10 +25,13 @@ from engine.bench import (
 )
 from engine.emulator import PROFILES
 
+from ..console_bench import measure_console
+
 # Each suite: (target, args) -> figures.
 SUITES = {
     "calls": lambda target, args: measure_calls(target, args.seconds),
     "fleet": lambda target, args: measure_fleet(target),
+    "console": lambda target, args: measure_console(target),
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
     "watch": lambda target, args: measure_watch(target),
@@ -40,6 +43,7 @@ SUITES = {
 DEFAULT_RATES = {
     "calls": [0, 11520],
     "fleet": [46080],
+    "console": [0],
     "link": [0, 11520],
     "sync": [46080],
     "watch": [0],
