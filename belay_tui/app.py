@@ -127,7 +127,7 @@ class BelayApp(App[int]):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
-            with TabPane("Plot f5", id="plot"):
+            with TabPane("Plot f7", id="plot"):
                 yield PlotPane(id="plot-pane")
         yield StatusBar(self._status_label(), id="status")
         yield Footer(compact=True)

@@ -178,7 +178,7 @@ async def plot(pilot: Pilot) -> None:
     reading = "'t=%.1f h=%.1f' % (21 + 2 * math.sin(i / 8), 45 + 5 * math.cos(i / 11))"
     await pilot.press(*f"for i in range(120): print({reading})", "enter", "enter")
     await until(pilot, lambda: app.session.idle and not app.repl.pending, "the loop")
-    await pilot.press("f5")
+    await pilot.press("f7")
     pane = app.plot_pane
     await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
 
