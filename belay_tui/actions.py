@@ -30,6 +30,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
     Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f7", show=False),
+    Action(
+        "boards", "Boards", "Every board in the session; choose the one shown", "f6", show=False
+    ),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -37,6 +40,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("clear_console", "Clear the console", "Empty the REPL transcript", "ctrl+l", show=False),
     Action("reconnect", "Reconnect", "Open the link to the board again", "ctrl+r"),
     Action("sync_now", "Sync now", "Make the board mirror the project folder", "s", "sync"),
+    Action(
+        "sync_all", "Sync all", "Sync the project to every board at once", "A", "sync", show=False
+    ),
     Action("dry_run", "Dry run", "Compare folder and board again, write nothing", "d", "sync"),
     Action("toggle_watch", "Toggle watch", "Sync each time a file is saved", "w", "sync"),
     Action(

@@ -24,6 +24,7 @@ from engine.events import (
     Connected,
     DependencyStatus,
     DeviceReport,
+    Event,
     LinkPhase,
     LinkState,
     Progress,
@@ -34,6 +35,7 @@ from engine.events import (
 
 from .actions import ACTIONS, bindings
 from .add_dependency_screen import AddDependencyScreen
+from .boards_screen import BoardsScreen
 from .deps_pane import DepsPane
 from .help_screen import HelpScreen
 from .history import History
@@ -41,9 +43,9 @@ from .jobs import Job
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .plot_pane import PlotPane
 from .repl_console import ReplConsole
-from .session import Session
+from .session import VIRTUAL_LABEL, Session
 from .session_log import SessionLog
-from .settings import choose_port, console_settings
+from .settings import VIRTUAL, choose_port, console_settings
 from .status_bar import StatusBar, outage_text
 from .sync_pane import SyncPane
 
@@ -80,6 +82,7 @@ class BelayApp(App[int]):
         HERE / "sync_pane.tcss",
         HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
+        HERE / "boards_screen.tcss",
         HERE / "paste_screen.tcss",
         HERE / "plot_pane.tcss",
     ]
@@ -89,14 +92,30 @@ class BelayApp(App[int]):
     PINS_EVERY = 0.5
 
     def __init__(
-        self, port: str, project: Path, password: str | None = None, attempts: int = -1
+        self,
+        port: str,
+        project: Path,
+        password: str | None = None,
+        attempts: int = -1,
+        more_ports: Iterable[str] = (),
     ) -> None:
         super().__init__()
         self.project = project
         self.console_settings = console_settings(project)
         self.history = History.for_project(project)
-        log = SessionLog.for_project(project, password)
-        self.session = Session(self, port, password=password, log=log, attempts=attempts)
+        self.session_log = SessionLog.for_project(project, password)
+        self._password = password
+        self._attempts = attempts
+        ports = [port, *more_ports]
+        labels = board_labels(ports)
+        #: Every board of the session, in the order given; ``session`` is the one shown.
+        self.sessions = [
+            Session(
+                self, p, password=password, log=self.session_log, attempts=attempts, label=label
+            )
+            for p, label in zip(ports, labels, strict=True)
+        ]
+        self.session = self.sessions[0]
 
     # -- layout --------------------------------------------------------------------------
 
@@ -110,7 +129,7 @@ class BelayApp(App[int]):
                 yield DepsPane(self.session, self.project, id="deps-pane")
             with TabPane("Plot f7", id="plot"):
                 yield PlotPane(id="plot-pane")
-        yield StatusBar(self.session.label, id="status")
+        yield StatusBar(self._status_label(), id="status")
         yield Footer(compact=True)
 
     @property
@@ -134,51 +153,130 @@ class BelayApp(App[int]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        log = self.session.log
-        log.write("start", f"{self.session.label} · project {self.project}")
+        log = self.session_log
+        boards = ", ".join(s.label for s in self.sessions)
+        log.write("start", f"{boards} · project {self.project}")
         if log.error:
             self.notify(log.error, title="session log", severity="warning")
         if self.history.problem:
             self.notify(self.history.problem, title="history", severity="warning")
         self.repl.output_listeners.append(self.plot_pane.feed)
-        self.session.connect()
-        if self.session.is_virtual:
-            self.set_interval(self.PINS_EVERY, self._read_pins)
+        for session in self.sessions:
+            session.connect()
+        self.set_interval(self.PINS_EVERY, self._read_pins)
         self.deps_pane.reload()
 
     def on_unmount(self) -> None:
-        self.session.close()
+        for session in self.sessions:
+            session.close()
+        self.session_log.close()
+
+    # -- several boards ------------------------------------------------------------------
+
+    def _status_label(self) -> str:
+        """The chosen board's name, and which of how many when there are several."""
+        session = self.session
+        if len(self.sessions) == 1:
+            return session.label
+        return f"{session.label} ({self.sessions.index(session) + 1} of {len(self.sessions)})"
+
+    def add_board(self, port: str) -> Session:
+        """Open one more board in the session (it connects in the background)."""
+        labels = board_labels([s.port for s in self.sessions] + [port])
+        session = Session(
+            self,
+            port,
+            password=self._password,
+            log=self.session_log,
+            attempts=self._attempts,
+            label=labels[-1],
+        )
+        self.sessions.append(session)
+        self.session_log.write("board", f"added {session.label}")
+        session.connect()
+        self.status_bar.port_label = self._status_label()
+        self._board_news(session)
+        return session
+
+    def switch_board(self, session: Session) -> None:
+        """Make ``session`` the board the REPL, the panes and the status bar show."""
+        if session is self.session:
+            return
+        self.session = session
+        for pane in (self.sync_pane, self.deps_pane):
+            pane.session = session
+        self.repl.follow(session)
+        self.session_log.write("board", f"switched to {session.label}")
+        self.status_bar.status = session.status
+        self.status_bar.pins = session.board.pins if session.board is not None else {}
+        self._show_facts()
+        self.repl.refresh_state()
+        self.sync_pane.dry_run()
+        self.deps_pane.reload()
+        self.refresh_bindings()
+
+    def _show_facts(self) -> None:
+        """The status bar shows the chosen board's own facts (its link state comes with
+        ``LinkChanged``)."""
+        session, bar = self.session, self.status_bar
+        bar.port_label = self._status_label()
+        bar.board = session.board_text
+        bar.connects = session.connects
+        bar.mem_free = session.mem_free
+        bar.last_sync = session.last_sync
+        bar.last_outage = session.last_outage
+
+    def _board_news(self, session: Session) -> None:
+        """A board's state or facts changed: the Boards list, if open, shows it."""
+        if isinstance(self.screen, BoardsScreen):
+            self.screen.refresh_rows()
 
     # -- what comes back from the engine --------------------------------------------------
 
     @while_running
-    def on_board_output(self, _message: BoardOutput) -> None:
-        self.repl.output_arrived()
+    def on_board_output(self, message: BoardOutput) -> None:
+        if message.session is self.session:  # the others' wait until they are shown
+            self.repl.output_arrived()
 
     @while_running
     def on_job_started(self, message: JobStarted) -> None:
-        self.repl.after_output(message.output_mark, lambda: self.repl.job_started(message.job))
+        if message.session is self.session:
+            self.repl.after_output(message.output_mark, lambda: self.repl.job_started(message.job))
 
     @while_running
     def on_job_ended(self, message: JobEnded) -> None:
+        if message.session is not self.session:  # its output waits until it is shown
+            self._job_ended(message.job, message.session)
+            return
         # Prints come before the call's outcome, however far behind the screen is.
-        self.repl.after_output(message.output_mark, lambda: self._job_ended(message.job))
+        self.repl.after_output(
+            message.output_mark, lambda: self._job_ended(message.job, message.session)
+        )
 
-    def _job_ended(self, job: Job) -> None:
+    def _job_ended(self, job: Job, session: Session) -> None:
         if not self.is_running:
             return
         if job.error is not None:
             if job.on_error is not None:
                 job.on_error(job.error)
             elif not isinstance(job.error, KeyboardInterrupt):
-                self.report(f"{job.label}: {self.session.reason(job.error)}")
+                self.report(f"{job.label}: {session.reason(job.error)}")
         elif job.on_done is not None:
             job.on_done(job.result)
-        self.repl.job_ended(job)
+        self.repl.job_ended(job)  # a line typed before a switch is done too
 
     @while_running
     def on_link_changed(self, message: LinkChanged) -> None:
-        status = message.status
+        status, session = message.status, message.session
+        self._board_news(session)
+        if session is not self.session:
+            if status.state in (LinkPhase.LOST, LinkPhase.FAILED):
+                self.notify(
+                    status.reason or status.state,
+                    title=f"{session.label}: link {status.state}",
+                    severity="error",
+                )
+            return
         was_usable = self.status_bar.status.usable
         self.status_bar.status = status
         if status.usable and not was_usable:
@@ -195,24 +293,19 @@ class BelayApp(App[int]):
 
     @while_running
     def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        if isinstance(event, Connected):
-            impl = event.implementation
-            version = ".".join(map(str, impl.version))
-            name = PRETTY_NAMES.get(impl.name, impl.name)
-            self.status_bar.board = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
-        elif isinstance(event, LinkState):
-            self.status_bar.connects = event.connects
-            if event.outage is not None:
-                self.status_bar.last_outage = outage_text(event)
-        elif isinstance(event, DeviceReport):
-            self.status_bar.mem_free = event.mem_free
-        elif isinstance(event, Progress):
+        event, session = message.event, message.session
+        if self._note_fact(session, event):
+            self._board_news(session)
+            if session is self.session:
+                self._show_facts()
+        if isinstance(event, Progress):
+            self.sync_pane.show_board_progress(session, event)
+        if session is not self.session:
+            return
+        if isinstance(event, Progress):
             self.sync_pane.show_progress(event)
             self.deps_pane.show_progress(event)
         elif isinstance(event, Synced):
-            when = time.strftime("%H:%M:%S", time.localtime(event.at))
-            self.status_bar.last_sync = f"{when} ({len(event.written)} written)"
             self.sync_pane.show_synced(event)
         elif isinstance(event, WatchStatus):
             self.sync_pane.show_watch_status(event)
@@ -222,6 +315,27 @@ class BelayApp(App[int]):
             self.report(f"watch: {self.session.reason(event.message)}")
         elif isinstance(event, DependencyStatus):
             self.deps_pane.show_dependency_status(event)
+
+    @staticmethod
+    def _note_fact(session: Session, event: Event) -> bool:
+        """Keep what the status bar shows of a board with its session; True if it changed."""
+        if isinstance(event, Connected):
+            impl = event.implementation
+            version = ".".join(map(str, impl.version))
+            name = PRETTY_NAMES.get(impl.name, impl.name)
+            session.board_text = f"{name} {version} · {impl.platform} {impl.arch or ''}".strip()
+        elif isinstance(event, LinkState):
+            session.connects = event.connects
+            if event.outage is not None:
+                session.last_outage = outage_text(event)
+        elif isinstance(event, DeviceReport):
+            session.mem_free = event.mem_free
+        elif isinstance(event, Synced):
+            when = time.strftime("%H:%M:%S", time.localtime(event.at))
+            session.last_sync = f"{when} ({len(event.written)} written)"
+        else:
+            return False
+        return True
 
     @while_running
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
@@ -247,7 +361,7 @@ class BelayApp(App[int]):
     # -- the virtual board's pins ----------------------------------------------------------
 
     def _read_pins(self) -> None:
-        board = self.session.board
+        board = self.session.board  # the chosen board's
         if self.is_running and board is not None and board.plugged:
             pins = board.pins
             if pins != self.status_bar.pins:
@@ -262,6 +376,8 @@ class BelayApp(App[int]):
             if board is None:
                 return False
             return board.plugged if action != "replug" else not board.plugged
+        if action == "sync_all":
+            return len(self.sessions) > 1
         if action == "reconnect":
             return state.down
         if action == "soft_reset":
@@ -294,6 +410,18 @@ class BelayApp(App[int]):
 
     def action_sync_now(self) -> None:
         self.sync_pane.sync_now()
+
+    def action_sync_all(self) -> None:
+        self.action_show_pane("sync")
+        self.sync_pane.sync_all(self.sessions)
+
+    def action_boards(self) -> None:
+        if not isinstance(self.screen, BoardsScreen):
+            self.push_screen(BoardsScreen(), self._chosen)
+
+    def _chosen(self, session: Session | None) -> None:
+        if session is not None:
+            self.switch_board(session)
 
     def action_dry_run(self) -> None:
         self.sync_pane.dry_run()
@@ -367,12 +495,28 @@ class BelayApp(App[int]):
         self.refresh_bindings()
 
 
+def board_labels(ports: list[str]) -> list[str]:
+    """How the app names each board: its port, and the virtual boards numbered when there
+    are several."""
+    virtual = [p for p in ports if p == VIRTUAL]
+    labels, n = [], 0
+    for port in ports:
+        if port != VIRTUAL:
+            labels.append(port)
+            continue
+        n += 1
+        labels.append(VIRTUAL_LABEL if len(virtual) == 1 else f"{VIRTUAL_LABEL} {n}")
+    return labels
+
+
 def run_app(args: argparse.Namespace) -> int:
     """Entry point from ``belay-tui`` with no subcommand."""
     project = Path(args.project).expanduser().resolve()
     if not project.is_dir():
         raise ProjectError(f"project folder {args.project} does not exist")
-    port = choose_port(args.port, project).port
-    app = BelayApp(port, project, args.password, args.attempts)
+    ports = [args.port] if args.port or not args.ports else []
+    ports += args.ports
+    first = choose_port(ports[0] if ports else None, project).port
+    app = BelayApp(first, project, args.password, args.attempts, more_ports=ports[1:])
     app.run()
     return app.return_code or 0

@@ -20,6 +20,7 @@ from engine import BelayException
 from engine.exceptions import BelayWarning, PasswordRequired
 from engine.text import last_line
 
+from .commands._boards import add_port_option
 from .commands._common import err, looks_like_port
 
 # Module names under belay_tui.commands, in the order --help lists them.
@@ -70,6 +71,7 @@ def app_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "port", nargs="?", help="serial port, usb:VID:PID, ws://host, auto or virtual"
     )
+    add_port_option(parser, "one more board in the session (repeatable; F6 lists them)")
     parser.add_argument("--project", default=".", help="project folder (default: .)")
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
     parser.add_argument(

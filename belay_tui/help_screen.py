@@ -37,6 +37,11 @@ PANES = (
         "chart, one series per column or name: pause, clear, window length in points.",
     ),
     (
+        "Boards (F6)",
+        "Every board of the session with its state, port and last sync; Enter shows one "
+        "(the REPL, the panes and the status bar follow it), a adds one by its port.",
+    ),
+    (
         "Status bar",
         "Link state (red when lost), port, board, connections, free memory, "
         "watch, last sync and, on the virtual board, its pins.",

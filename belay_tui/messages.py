@@ -1,7 +1,9 @@
 """Messages the engine side (worker threads, event listeners) posts to the app.
 
 All of them go to the app, from the thread that produced them, so Textual delivers them in
-the order they happened: a call's output always arrives before the call's end.
+the order they happened: a call's output always arrives before the call's end. Each names
+the session (the board) it comes from, so that with several boards the app can tell the
+chosen board's news from the others'.
 """
 
 from __future__ import annotations
@@ -14,13 +16,20 @@ if TYPE_CHECKING:
     from engine.events import Event, LinkState
 
     from .jobs import Job
+    from .session import Session
 
 
-class BoardOutput(Message):
+class FromSession(Message):
+    """A message a session posts; ``session`` is set by it (see ``Session.post``)."""
+
+    session: Session | None = None
+
+
+class BoardOutput(FromSession):
     """The board printed; the text waits in the session's output buffer."""
 
 
-class JobStarted(Message):
+class JobStarted(FromSession):
     """A job started; ``output_mark``: the board output received before it (see
     :class:`~belay_tui.output_buffer.OutputBuffer`), so the console shows it in order."""
 
@@ -34,13 +43,13 @@ class JobEnded(JobStarted):
     """A job finished: ``job.result`` or ``job.error`` holds the outcome."""
 
 
-class LinkChanged(Message):
+class LinkChanged(FromSession):
     def __init__(self, status: LinkState) -> None:
         super().__init__()
         self.status = status
 
 
-class EngineEvent(Message):
+class EngineEvent(FromSession):
     """An event from the engine's bus (progress, connection, reports, ...)."""
 
     def __init__(self, event: Event) -> None:

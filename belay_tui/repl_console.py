@@ -280,6 +280,16 @@ class ReplConsole(Vertical):
         if buffer.mark > buffer.taken or self._after:
             self.output_arrived()
 
+    def follow(self, session: Session) -> None:
+        """Show ``session``'s board from now on: what waited for the old board's output
+        runs now, and what the new board printed while it was not shown comes next."""
+        waiting, self._after = self._after, []
+        for _mark, work in waiting:
+            work()
+        self.session = session
+        self.note(f"now on {session.label}")
+        self.output_arrived()
+
     def note(self, text: str, style: str = "dim") -> None:
         """A line from the app rather than the board (a soft reboot, a reconnect)."""
         self.transcript.end_stream()

@@ -155,6 +155,21 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, locked, "the table to reload")
 
 
+async def boards(pilot: Pilot) -> None:
+    """Three boards in one session, the third unplugged, and the Boards list open (F6)."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    usable = lambda: all(s.status.state == "connected" and s.idle for s in app.sessions)  # noqa: E731
+    await until(pilot, usable, "every board")
+    app.sessions[2].board.unplug()
+    await until(pilot, lambda: app.sessions[2].status.state == "lost", "the third board's loss")
+    # How the loss was noticed (a hang-up, a failed keepalive) depends on timing: its toast
+    # would make the picture depend on it too. The list shows the state.
+    app.clear_notifications()
+    await pilot.press("f6")
+    await until(pilot, lambda: app.screen.query("#boards-table"), "the boards list")
+
+
 async def plot(pilot: Pilot) -> None:
     """A loop printing two named readings, on the Plot tab."""
     await settle(pilot)
@@ -193,15 +208,19 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
         "dependency-error": dependency_error,
         "plot": plot,
         "help": help_screen,
+        "boards": boards,
     }.items()
 }
 
 
 def scene_app(name: str, project: Path) -> BelayApp:
-    """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
-    so the picture holds still; toasts stay until the picture is taken, however slowly a
+    """The app a scene runs in. A lost board stays lost (no reconnect tries counting up), so
+    the picture holds still; toasts stay until the picture is taken, however slowly a
     loaded machine gets there (they would go after 5 s)."""
-    app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    if name == "boards":  # the third board stays lost, too
+        app = BelayApp("virtual", project, attempts=0, more_ports=["virtual", "virtual"])
+    else:
+        app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
     app.NOTIFICATION_TIMEOUT = 600
     return app
 

@@ -1,4 +1,4 @@
-"""The app's one connection to the board.
+"""The app's connection to one board (the app holds one session per board).
 
 Engine calls block, so each runs in a Textual thread worker. A first-come-first-served lane
 lets one run at a time, in the order they were asked for: a REPL line typed during a sync
@@ -32,7 +32,14 @@ from engine.text import last_line
 from engine.watch import Watcher
 
 from .jobs import Job, Lane
-from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .messages import (
+    BoardOutput,
+    EngineEvent,
+    FromSession,
+    JobEnded,
+    JobStarted,
+    LinkChanged,
+)
 from .output_buffer import OutputBuffer
 from .session_log import SessionLog
 from .settings import VIRTUAL
@@ -51,12 +58,19 @@ class Session:
     """
 
     def __init__(
-        self, app: App, port: str, *, password: str | None, log: SessionLog, attempts: int = -1
+        self,
+        app: App,
+        port: str,
+        *,
+        password: str | None,
+        log: SessionLog,
+        attempts: int = -1,
+        label: str | None = None,
     ) -> None:
         self.app = app
         self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
         self.port = port
-        self.label = VIRTUAL_LABEL if port == VIRTUAL else port
+        self.label = label or (VIRTUAL_LABEL if port == VIRTUAL else port)
         self.log = log
         self.events = EventBus()
         self.events.subscribe(self._on_event)
@@ -67,6 +81,13 @@ class Session:
         self.queued: list[Job] = []
         self._link_status = self._state(LinkPhase.CONNECTING)
         self._shown: LinkState | None = None
+        # What the status bar and the Boards list show of this board, kept with it so that
+        # each board shows its own when the app switches between them.
+        self.board_text = ""  # e.g. "MicroPython 1.29.0 · linux x64"
+        self.connects = 0
+        self.mem_free: int | None = None
+        self.last_sync = "never"
+        self.last_outage = ""  # e.g. "outage 1.5 s, state kept"
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
@@ -90,6 +111,11 @@ class Session:
         if link.state == LinkPhase.BUSY:  # the engine's view of a call the app did not start
             return self._state(LinkPhase.CONNECTED)
         return link
+
+    def post(self, message: FromSession) -> None:
+        """Send ``message`` to the app, naming this session as its source."""
+        message.session = self
+        self.app.post_message(message)
 
     def _state(
         self, phase: LinkPhase, reason: str = "", attempt: int = 0, attempts: int = 0
@@ -149,7 +175,7 @@ class Session:
             self.queued.remove(job)
             self.running = job
         try:
-            self.app.post_message(JobStarted(job, self.output.mark))
+            self.post(JobStarted(job, self.output.mark))
             self._show_status()
             self._execute(job)
         finally:
@@ -157,14 +183,14 @@ class Session:
                 self.running = None
             self._lane.done()
             self._show_status()
-            self.app.post_message(JobEnded(job, self.output.mark))
+            self.post(JobEnded(job, self.output.mark))
 
     def _run_aside(self, job: Job) -> None:
-        self.app.post_message(JobStarted(job, self.output.mark))
+        self.post(JobStarted(job, self.output.mark))
         try:
             self._execute(job)
         finally:
-            self.app.post_message(JobEnded(job, self.output.mark))
+            self.post(JobEnded(job, self.output.mark))
 
     def _execute(self, job: Job) -> None:
         device = self.device
@@ -256,7 +282,7 @@ class Session:
             if status == self._shown:
                 return
             self._shown = status
-        self.app.post_message(LinkChanged(status))
+        self.post(LinkChanged(status))
 
     # -- control from the UI thread --------------------------------------------------------
 
@@ -287,13 +313,12 @@ class Session:
             if board is not None:  # closed with the device, unless that took too long
                 board.close()
         self.log.write("closed", self.label)
-        self.log.close()
 
     # -- from the engine's threads ---------------------------------------------------------
 
     def _on_output(self, text: str) -> None:
         if self.output.append(text):  # one message per burst; the console drains the rest
-            self.app.post_message(BoardOutput())
+            self.post(BoardOutput())
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Output):  # output already arrives through _on_output
@@ -305,7 +330,7 @@ class Session:
         elif isinstance(event, LinkState):
             reason = self.reason(event.reason)
             self._set_link(self._state(event.state, reason, event.attempt, event.attempts))
-        self.app.post_message(EngineEvent(event))
+        self.post(EngineEvent(event))
 
 
 def _quiet_close(device: Device) -> None:

@@ -43,6 +43,7 @@ def pin_mark(value: int) -> str:
 class StatusBar(Widget):
     """Shows what the app tells it; never talks to the board."""
 
+    port_label: reactive[str] = reactive("")  # which board: its port or its name
     status: reactive[LinkState] = reactive(LinkState("", LinkPhase.CONNECTING))
     board: reactive[str] = reactive("")  # e.g. "MicroPython 1.29.0 · linux x64"
     connects: reactive[int] = reactive(0)

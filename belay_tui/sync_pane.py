@@ -108,6 +108,7 @@ class SyncPane(Vertical):
         self.syncing = False
         self.planning = False
         self.last: SyncResult | None = None
+        self.board_rows: dict[Session, BoardProgress] = {}  # the last "sync all"
 
     def compose(self) -> ComposeResult:
         yield Static(self._head_text(), id="sync-head")
@@ -120,6 +121,7 @@ class SyncPane(Vertical):
             yield Static("", id="sync-item")
             yield Static("watch: off", id="sync-watch")
         yield Static("last sync: none in this session", id="sync-last")
+        yield Vertical(id="sync-boards")
 
     def _head_text(self) -> Text:
         if self.source is None:
@@ -263,6 +265,56 @@ class SyncPane(Vertical):
         )
         self.post_message(self.WatchChanged(on))
 
+    # -- every board -----------------------------------------------------------------------
+
+    def sync_all(self, sessions: list[Session]) -> None:
+        """Sync the project to every board at once (each in its own session's turn), with a
+        progress row per board below the chosen board's plan."""
+        source = self._find_source()
+        if source is None:
+            self.post_message(Failure("sync all", "no folder to sync"))
+            return
+        rows = self.query_one("#sync-boards", Vertical)
+        rows.remove_children()
+        self.board_rows = {}
+        self.session.log.write("sync all", f"{source.label(self.project)} to {len(sessions)}")
+        for session in sessions:
+            row = BoardProgress(session.label)
+            self.board_rows[session] = row
+            rows.mount(row)
+            session.submit(
+                "sync",
+                lambda device: device.sync(source.folder, source.dst),
+                on_done=lambda result, s=session: self._board_synced(s, result),
+                on_error=lambda error, s=session: self._board_failed(s, error),
+            )
+
+    def show_board_progress(self, session: Session, event: Progress) -> None:
+        row = self.board_rows.get(session)
+        if row is not None and event.task == "sync":
+            row.show(event.done, event.total, event.item)
+
+    def _board_synced(self, session: Session, result: SyncResult) -> None:
+        row = self.board_rows[session]
+        row.finish(result_line(result, session.link_rate(), time.strftime("%H:%M:%S")))
+        if session is self.session:
+            self._synced(result)
+        self._all_done()
+
+    def _board_failed(self, session: Session, error: BaseException) -> None:
+        reason = session.reason(error)
+        self.board_rows[session].fail(reason)
+        self.post_message(Failure(f"sync {session.label}", reason))
+        self._all_done()
+
+    def _all_done(self) -> None:
+        rows = self.board_rows.values()
+        if all(row.ended for row in rows):
+            failed = sum(row.failed for row in rows)
+            line = f"sync all: {len(rows) - failed} of {len(rows)} boards synced"
+            self.session.log.write("synced all", line)
+            self.notify(line, severity="error" if failed else "information")
+
     def show_progress(self, event: Progress) -> None:
         if event.task == "sync":
             self._progress(event.done, event.total, event.item)
@@ -271,3 +323,32 @@ class SyncPane(Vertical):
         self.query_one("#sync-progress", ProgressBar).update(total=max(total, 1), progress=done)
         label = f"{human_bytes(done)} of {human_bytes(total)}" if total > 1 else ""
         self.query_one("#sync-item", Static).update(f"{item}  {label}".strip())
+
+
+class BoardProgress(Horizontal):
+    """One board's row under "sync all": its name, a bar, and what it is doing or did."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(classes="sync-board")
+        self.label = label
+        self.ended = False
+        self.failed = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.label, classes="sync-board-name")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False)
+        yield Static("waiting", classes="sync-board-item")
+
+    def show(self, done: int, total: int, item: str) -> None:
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one(".sync-board-item", Static).update(item)
+
+    def finish(self, line: str) -> None:
+        self.ended = True
+        bar = self.query_one(ProgressBar)
+        bar.update(total=1, progress=1)
+        self.query_one(".sync-board-item", Static).update(line)
+
+    def fail(self, reason: str) -> None:
+        self.ended = self.failed = True
+        self.query_one(".sync-board-item", Static).update(Text(f"failed: {reason}", "red"))

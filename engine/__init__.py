@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from ._concurrent import Outcome
 from .complete import Completion, complete
 from .connection import Connection, LinkStats
 from .device import Device, DeviceMeta, Implementation
@@ -16,6 +17,7 @@ from .exceptions import (
     DeviceNotFoundError,
     DeviceTimeoutError,
     FeatureUnavailableError,
+    FleetError,
     InternalError,
     MaxHistoryLengthError,
     NonLiteralError,
@@ -26,6 +28,7 @@ from .exceptions import (
     SpecialFunctionNameError,
     SyncError,
 )
+from .fleet import Fleet
 from .link import Link
 from .minify import minify
 from .packages import (
@@ -62,6 +65,8 @@ __all__ = [
     "DeviceTimeoutError",
     "EventBus",
     "FeatureUnavailableError",
+    "Fleet",
+    "FleetError",
     "Implementation",
     "IntegrityError",
     "InternalError",
@@ -70,6 +75,7 @@ __all__ = [
     "MaxHistoryLengthError",
     "NonLiteralError",
     "NotBelayResponseError",
+    "Outcome",
     "PyboardError",
     "PortBusyError",
     "PortInfo",

@@ -151,6 +151,14 @@ def _Bq():
     except Exception:
         u=-1
     _BF('R',repr((gc.mem_free(),gc.mem_alloc(),f,u)))
+def _BQ(s,f,*a,**k):
+    global _BN
+    n=_BN
+    _BN=n+s
+    try:
+        f(*a,**k)
+    finally:
+        _BN=n
 def _BX(c,x=None,f=0):
     try:
         g=globals()

@@ -3,9 +3,9 @@
 A :class:`TaskTable` per device numbers the functions sent to the board (a call is
 ``_B(index, args...)``, a few bytes) and keeps their sources for tracebacks. A
 :class:`Registrar` is the ``device.task`` decorator; a function registered on several
-devices runs on each (:func:`_multi`); ``Device.task`` at class level marks functions for
-every instance (:func:`class_marker`). The history entries a definition or a thread start
-leaves replay themselves after a reconnect.
+devices runs on all of them at once (:func:`everywhere`); ``Device.task`` at class level
+marks functions for every instance (:func:`class_marker`). The history entries a definition
+or a thread start leaves replay themselves after a reconnect.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import inspect
 import itertools
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
-from functools import update_wrapper
+from functools import partial, update_wrapper
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from . import _variants as variants
+from ._concurrent import Job, Outcome, run_each, settle
 from ._source import Source, check_name, function_source
-from .exceptions import FeatureUnavailableError, PyboardException
+from .exceptions import ConnectionLost, FeatureUnavailableError, PyboardException
 from .proxy import board_value
 from .text import last_line
 
@@ -106,10 +107,12 @@ class TaskTable:
         return self._registrars[kind]
 
     def define(self, src: Source, record: bool = True) -> int:
-        index = self.index.setdefault(src.name, len(self.index))
-        code = f"{src.code}_BT[{index}]={src.name}\n_BF('R','None')"
-        self.device.call(code.encode(), f"the definition of {src.name}")
-        self.sources[src.name] = src
+        # Under the link's lock: two threads defining at once must not share an index.
+        with self.device.connection.lock:
+            index = self.index.setdefault(src.name, len(self.index))
+            code = f"{src.code}_BT[{index}]={src.name}\n_BF('R','None')"
+            self.device.call(code.encode(), f"the definition of {src.name}")
+            self.sources[src.name] = src
         if record:
             self.device.record(Definition(src))
         return index
@@ -140,6 +143,41 @@ class TaskTable:
         if isinstance(result, GeneratorHandle):
             return self._iterate(name, result.key, options)
         return result
+
+    def map(self, fn: Callable, arguments: list[tuple], in_flight: int) -> list[Any]:
+        """``Device.map``: the calls of task ``fn`` pipelined where the link allows it."""
+        name = self.task_name(fn)
+        device, what = self.device, f"task {name}"
+        calls = [f"_B,{self.call_args(name, args, {})}" for args in arguments]
+        link = device.connection
+        depth = in_flight if link.pipelines else 1
+        with link.lock:
+            try:
+                replies = link.pipeline(calls, what, depth)
+            except ConnectionLost as e:
+                device.recover(e, what)
+                replies = link.pipeline(calls, what, depth)
+        results, first_error = [], None
+        for reply in replies:  # every call has run: now say how each went
+            try:
+                result = device.decode(reply, what)
+            except PyboardException as e:
+                first_error = first_error or e
+                continue
+            if isinstance(result, GeneratorHandle):
+                result = self._iterate(name, result.key, Options())
+            results.append(result)
+        if first_error is not None:
+            raise first_error
+        return results
+
+    def task_name(self, fn: Callable) -> str:
+        """The name under which ``fn`` (a task function, registered on this device or on
+        several) is one of this device's tasks; TypeError when it is not."""
+        name = getattr(fn, "__name__", "")
+        if name in self.index and name in self.registrar("task"):
+            return name
+        raise TypeError(f"{name or fn!r} is not a task registered on {self.device.port}")
 
     def _iterate(self, name: str, key: str, options: Options) -> Generator[Any, Any, None]:
         """Step the board's generator ``key``: ``next`` and ``send`` pass through, and what
@@ -276,11 +314,15 @@ class Registrar:
                 table.teardown = single
                 table.teardown_ignores_errors = options.ignore_errors
         update_wrapper(single, base)
+        single.__belay_device__ = table.device  # type: ignore[attr-defined]
         if options.register:
             self._functions[src.name] = single
         if self._kind == "setup" and options.autoinit:
             single()  # an instance's autoinit setup runs now: the device is connected
         return _multi(f, single, base)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._functions
 
     def __getattr__(self, name: str) -> Callable:
         try:
@@ -290,19 +332,40 @@ class Registrar:
 
 
 def _multi(previous: Callable, single: Callable, base: Callable) -> Callable:
-    """A function registered on several devices runs on each (bottom decorator first) and
-    returns the list of results; on one device it is just that device's function."""
+    """A function registered on several devices runs on all of them (see
+    :func:`everywhere`); on one device it is just that device's function."""
     earlier = getattr(previous, "__belay_singles__", None)
     if earlier is None:
         return _tag(single, [single], base)
+    return everywhere([*earlier, single], base)
 
-    singles = [*earlier, single]
 
-    def everywhere(*args: Any, **kwargs: Any) -> list[Any]:
-        return [s(*args, **kwargs) for s in singles]
+def everywhere(singles: list[Callable], base: Callable) -> Callable:
+    """One function for ``base`` registered on several devices (``singles``, each one
+    device's, in Belay's order: bottom decorator first).
 
-    update_wrapper(everywhere, base)
-    return _tag(everywhere, singles, base)
+    Calling it runs it on every device at once and returns the list of results in that
+    order; a board's exception is raised as :class:`~engine.FleetError`, naming the board,
+    once all have finished. ``fn.outcomes(...)`` returns each board's
+    :class:`~engine.Outcome` instead, and never raises for a board's failure.
+    """
+
+    def jobs(args: tuple, kwargs: dict) -> list[Job]:
+        return [
+            Job(device.port, partial(s, *args, **kwargs), device.interrupt)
+            for s in singles
+            for device in [s.__belay_device__]  # type: ignore[attr-defined]
+        ]
+
+    def on_all(*args: Any, **kwargs: Any) -> list[Any]:
+        return settle(run_each(jobs(args, kwargs)))
+
+    def outcomes(*args: Any, **kwargs: Any) -> list[Outcome]:
+        return settle(run_each(jobs(args, kwargs)), keep_outcomes=True)
+
+    update_wrapper(on_all, base)
+    on_all.outcomes = outcomes  # type: ignore[attr-defined]
+    return _tag(on_all, singles, base)
 
 
 def _tag(fn: Callable, singles: list[Callable], base: Callable) -> Callable:

@@ -25,7 +25,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from . import codec
@@ -77,14 +77,17 @@ class Stream:
         limit: float | None = None,
         accepted: bool = False,
         output: bytes = b"",
+        sequence: int | None = None,
     ) -> Reply:
         """The framed reply to ``what``, with the output before it streamed to ``sink``
         (the connection's by default). ``accepted``: the caller already took the board's
         ``OK``; ``output`` is board output it took off the wire on the way, passed on
-        first. ``limit``: seconds the code may run before it is interrupted."""
-        reader = ReplyReader(
-            self._repl, self._connection.token_bytes, sink or self._connection.sink
-        )
+        first. ``limit``: seconds the code may run before it is interrupted. ``sequence``:
+        the reply of the pipelined call of that number (see :meth:`Connection.pipeline`)."""
+        token = self._connection.token_bytes
+        if sequence is not None:
+            token += _sequence_mark(sequence)
+        reader = ReplyReader(self._repl, token, sink or self._connection.sink)
         if accepted:
             reader.output(output)
         else:
@@ -440,6 +443,34 @@ class Connection:
             stream.send_code(code)
             return stream.read_reply(what, sink=sink, limit=limit)
 
+    @property
+    def pipelines(self) -> bool:
+        """Whether calls can be sent before the replies to earlier ones arrive: on a link
+        that paces the sender (WebREPL's TCP), where the board's input cannot overrun."""
+        repl = self._repl
+        return repl is not None and repl.transport.flow_controlled
+
+    def pipeline(
+        self, calls: Sequence[str], what: str, in_flight: int, sink: Sink | None = None
+    ) -> list[Reply]:
+        """Run independent calls sent back to back, at most ``in_flight`` of them awaiting
+        their replies, and return the replies in order. Each call is ``f,args`` for the
+        runtime's ``_BQ``, which frames the reply of call ``n`` with the reply token and
+        ``n``: every reply is matched to its call by that sequence number, so output or a
+        lost reply can never pass one call's reply off as another's. Round trips overlap,
+        so over a slow network the calls are limited by the board, not by the round trip.
+        """
+        replies: list[Reply] = []
+        with self.hold(what) as stream:
+            sent = 0
+            while len(replies) < len(calls):
+                while sent < len(calls) and sent - len(replies) < max(in_flight, 1):
+                    mark = _sequence_mark(sent).decode()
+                    stream.send_code(f"_BQ('{mark}',{calls[sent]})".encode())
+                    sent += 1
+                replies.append(stream.read_reply(what, sink=sink, sequence=len(replies)))
+        return replies
+
     def interrupt(self) -> None:
         """Send Ctrl-C (from any thread): the running exchange ends with KeyboardInterrupt."""
         repl = self._repl
@@ -534,6 +565,12 @@ def _session_record(repl: RawRepl) -> tuple[str, tuple[int, str, str]] | None:
     if not isinstance(sid, str) or not isinstance(record, list) or len(record) != 3:
         return None
     return sid, (record[0], record[1], record[2])
+
+
+def _sequence_mark(n: int) -> bytes:
+    """What follows the reply token in the reply of pipelined call ``n``: ``7.`` (the dot
+    ends it, so no mark is the start of another)."""
+    return f"{n}.".encode()
 
 
 def _is_local(port: str) -> bool:

@@ -17,12 +17,13 @@ import builtins
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, ClassVar, Protocol, TextIO
 
 from . import codec
+from ._async import AsyncFace
 from ._boardcode import implementation_probe, prelude
 from ._files import FileMethods
 from ._output import write_stdout
@@ -187,6 +188,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         self.attempts = attempts
         self.call_timeout = call_timeout
         self.tasks = TaskTable(self)
+        self._async = AsyncFace(self)
         self._startup = startup
         self._sink = output
         self._history: list[HistoryEntry] = []
@@ -475,6 +477,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
             except (ConnectionLost, PyboardException, DeviceTimeoutError):
                 pass
             finally:
+                self._async.close()
                 link.close()  # nothing left to do when it closed above
                 if self._board is not None:
                     self._board.close()
@@ -658,7 +661,9 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
         if self._proxy_garbage:
-            freed, self._proxy_garbage = self._proxy_garbage, []
+            # A collector in another thread may append meanwhile: take only what was there.
+            freed = self._proxy_garbage[:]
+            del self._proxy_garbage[: len(freed)]
             code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
         if self._deferred:
             # Each in a try: what a clean-up raises must not become this exchange's reply.
@@ -734,16 +739,41 @@ class Device(FileMethods, metaclass=DeviceMeta):
     def record(self, entry: HistoryEntry) -> None:
         """Keep ``entry`` for a reconnect to replay (an equal entry is kept once only when
         the caller checks :attr:`history`)."""
-        if len(self._history) >= self.MAX_CMD_HISTORY_LEN:
-            raise MaxHistoryLengthError(
-                f"more than {self.MAX_CMD_HISTORY_LEN} recorded commands; pass record=False "
-                "for commands that need not be replayed after a reconnect"
-            )
-        self._history.append(entry)
+        with self.connection.lock:  # calls from several threads record in their own turn
+            if len(self._history) >= self.MAX_CMD_HISTORY_LEN:
+                raise MaxHistoryLengthError(
+                    f"more than {self.MAX_CMD_HISTORY_LEN} recorded commands; pass "
+                    "record=False for commands that need not be replayed after a reconnect"
+                )
+            self._history.append(entry)
 
     def _replay_history(self) -> None:
         for entry in self._history:
             entry.replay(self)
+
+    # -- many calls: pipelined, and from asyncio -----------------------------------------
+
+    def map(self, fn: Callable, *iterables: Iterable[Any], in_flight: int = 10) -> list[Any]:
+        """``fn(*args)`` for each ``args`` of ``zip(*iterables)``, ``fn`` a task of this
+        device; the results in order. Over a link that allows it (WebREPL) the calls are
+        pipelined: sent back to back, up to ``in_flight`` awaiting their replies, each
+        reply matched to its call by a sequence number, so round trips overlap; elsewhere
+        they run one after the other. The calls must not depend on each other. A board
+        exception is raised once every call has run."""
+        return self.tasks.map(fn, list(zip(*iterables, strict=False)), in_flight)
+
+    async def acall(self, target: str | Callable, *args: Any, **kwargs: Any) -> Any:
+        """The asyncio face: ``await device.acall(task, *args)`` runs a task (or thread) of
+        this device, ``await device.acall("code")`` runs code as ``device("code")`` does.
+        A generator task gives an async iterator: ``async for x in await
+        device.acall(samples, 10)``. The calls run in the device's own worker thread, in
+        turn, on the same machinery as the blocking calls; cancelling one that the board
+        is running interrupts it (Ctrl-C)."""
+        return await self._async.call(target, *args, **kwargs)
+
+    async def amap(self, fn: Callable, *iterables: Iterable[Any], in_flight: int = 10) -> list:
+        """:meth:`map`, awaited."""
+        return await self._async.run(self.map, fn, *iterables, in_flight=in_flight)
 
     def interrupt(self) -> None:
         """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._concurrent import Outcome
+
 
 class BelayException(Exception):  # noqa: N818 - Belay's name
     """Root of all engine errors."""
@@ -89,3 +95,30 @@ class PyboardException(BelayException):  # noqa: N818 - Belay's name
 
 
 PyboardError = PyboardException
+
+
+class FleetError(BelayException):
+    """Some boards failed. Raised once every board has finished, so the others' work is
+    done; the message names each failing board with its error. ``outcomes`` has every
+    board's :class:`Outcome`, in order; ``failures`` only the failed ones. The first
+    failure's exception is the ``__cause__``."""
+
+    def __init__(self, outcomes: Sequence[Outcome]) -> None:
+        self.outcomes = list(outcomes)
+        self.failures = [o for o in self.outcomes if not o.ok]
+        lines = "; ".join(f"{o.board}: {_describe(o.error)}" for o in self.failures)
+        count = len(self.failures)
+        head = (
+            "1 board failed"
+            if count == 1 and len(self.outcomes) == 1
+            else f"{count} of {len(self.outcomes)} boards failed"
+        )
+        super().__init__(f"{head}: {lines}")
+
+
+def _describe(error: BaseException | None) -> str:
+    """One line: the exception's type and its last line (a board traceback's verdict)."""
+    text = str(error).strip()
+    last = text.splitlines()[-1].strip() if text else ""
+    name = type(error).__name__
+    return f"{name}: {last}" if last and not last.startswith(name) else (last or name)

@@ -19,6 +19,28 @@ def board(tmp_path):
 
 
 @pytest.fixture
+def boards(tmp_path):
+    """``boards(n, **options)``: n fresh virtual boards, started at once (so a test of many
+    boards costs about one board's start-up); all closed at the end."""
+    started: list[VirtualBoard] = []
+
+    def start(n: int, **options) -> list[VirtualBoard]:
+        first = len(started)
+        new = [VirtualBoard(root=tmp_path / f"flash{first + i}", **options) for i in range(n)]
+        started.extend(new)
+        threads = [threading.Thread(target=vb.start) for vb in new]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return new
+
+    yield start
+    for vb in started:
+        vb.close()
+
+
+@pytest.fixture
 def device(board):
     """A connected Device on ``board``."""
     dev = Device(board.port)

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, ProgressColumn, TextColumn
+from rich.progress import Progress as ProgressBars
 
 from engine import Device, SyncOptions
 
@@ -48,6 +50,20 @@ def open_device(args: argparse.Namespace, **kwargs) -> Device:
     if choice.note:
         err.print(choice.note, markup=False, soft_wrap=True)
     return Device(choice.port, password=args.password, **kwargs)
+
+
+def byte_bars(console: Console, *lead: ProgressColumn) -> ProgressBars:
+    """Progress rows of bytes (``lead`` columns first, then what, a bar, and the bytes),
+    gone when done, and shown only on a terminal."""
+    return ProgressBars(
+        *lead,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
 
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:

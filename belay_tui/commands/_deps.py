@@ -10,13 +10,14 @@ from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, TaskID, TextColumn
-from rich.progress import Progress as ProgressBars
+from rich.progress import TaskID
 
 import engine
 from engine import EventBus
 from engine.events import DependencyStatus, Event, Progress
 from engine.packages import Project
+
+from ._common import byte_bars
 
 _DONE = {
     "updated": "[green]updated[/]",
@@ -52,14 +53,7 @@ def load(args: argparse.Namespace) -> Project:
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
     console = console or Console(highlight=False, emoji=False, soft_wrap=True)
-    progress = ProgressBars(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    progress = byte_bars(console)
     rows: dict[str, TaskID] = {}
 
     def show(event: Event) -> None:

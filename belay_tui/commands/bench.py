@@ -14,6 +14,7 @@ from engine.bench import (
     measure_belay_calls,
     measure_belay_sync,
     measure_calls,
+    measure_fleet,
     measure_link,
     measure_minify,
     measure_mpremote_sync,
@@ -29,6 +30,7 @@ from ..console_bench import measure_console
 # Each suite: (target, args) -> figures.
 SUITES = {
     "calls": lambda target, args: measure_calls(target, args.seconds),
+    "fleet": lambda target, args: measure_fleet(target),
     "console": lambda target, args: measure_console(target),
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
@@ -36,10 +38,11 @@ SUITES = {
     "webrepl": lambda target, args: measure_webrepl(target),
 }
 # Link rates measured when no port and no --bps are given, per suite: calls and the link
-# unlimited and on a 115200-baud UART; sync on a 460800-baud one (46080 B/s) and the watch
-# unlimited, where their targets are set.
+# unlimited and on a 115200-baud UART; sync and the fleet on a 460800-baud one (46080 B/s) and
+# the watch unlimited, where their targets are set.
 DEFAULT_RATES = {
     "calls": [0, 11520],
+    "fleet": [46080],
     "console": [0],
     "link": [0, 11520],
     "sync": [46080],
@@ -154,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
 def _measure(target: BenchTarget, suites: list[str], args: argparse.Namespace) -> dict:
     result: dict = {"port": target.name, "link_bps": target.bps}
     for name in suites:
-        if name == "watch" and target.port is not None:
-            continue  # it reads the board's files on the host: virtual boards only
+        if name in ("watch", "fleet") and target.port is not None:
+            continue  # virtual boards only: the watch reads their files; the fleet starts 8
         result[name] = SUITES[name](target, args)
     if args.belay_python and "calls" in result:
         belay = measure_belay_calls(target, args.belay_python, args.seconds)

@@ -58,10 +58,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="round-trip time the WebREPL link adds, in milliseconds (WiFi: 5 to 50)",
     )
     p.add_argument(
+        "--serve",
+        metavar="URL",
+        help="also serve the board's serial port over the network, as ser2net would: "
+        "rfc2217://HOST:PORT (RFC 2217) or socket://HOST:PORT (raw TCP); port 0: any free "
+        "port; the URL to connect to is printed",
+    )
+    p.add_argument(
         "--port-file",
         type=Path,
         metavar="FILE",
-        help="write the port (and the ws:// URL) to FILE once the board is ready",
+        help="write the port (and the ws:// and served URLs) to FILE once the board is ready",
     )
     p.add_argument(
         "--detach",
@@ -84,10 +91,11 @@ def run(args: argparse.Namespace) -> int:
         webrepl=args.webrepl,
         password=password,
         webrepl_latency=args.latency / 1000,
+        serve=args.serve,
         profile=args.profile,
     )
     with board:
-        lines = [board.port] + ([board.webrepl_url] if board.webrepl_url else [])
+        lines = [board.port] + [url for url in (board.webrepl_url, board.served_url) if url]
         if args.port_file:
             _write_atomically(args.port_file, "".join(f"{line}\n" for line in lines))
         print("\n".join(lines), flush=True)
@@ -117,6 +125,7 @@ def _detach(args: argparse.Namespace) -> int:
         argv += ["--bps", str(args.bps)] if args.bps is not None else []
         argv += ["--root", args.root] if args.root else []
         argv += ["--webrepl", args.webrepl] if args.webrepl else []
+        argv += ["--serve", args.serve] if args.serve else []
         env = dict(os.environ)
         if args.password is not None:  # kept off the child's command line
             env["BELAY_PASSWORD"] = args.password

@@ -1,11 +1,12 @@
 """``belay-tui sync [PORT] FOLDER``: make the board mirror a folder; ``--dry-run`` shows
-the plan instead."""
+the plan instead. ``--port P1 --port P2 ...`` or ``--all``: every board at once."""
 
 from __future__ import annotations
 
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -16,9 +17,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from engine import SyncPlan
+from engine import SyncPlan, SyncResult
 
-from ._common import add_port, add_sync_options, open_device, sync_options
+from ._boards import add_ports, chosen_ports, open_boards, summarize
+from ._common import add_sync_options, open_device, sync_options
 
 STYLES = {
     "added": "green",
@@ -32,7 +34,7 @@ STYLES = {
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="make the board's folder mirror a folder here")
-    add_port(p)
+    add_ports(p)
     add_sync_options(p)
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.set_defaults(handler=run)
@@ -40,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, emoji=False)
+    ports = chosen_ports(args)
+    if len(ports) > 1:
+        return run_many(ports, args, console)
+    args.port = ports[0] if ports else None
     with open_device(args) as device:
         plan = device.sync_plan(sync_options(args))
         if args.dry_run:
@@ -61,18 +67,38 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(task, completed=event.done, total=event.total, description=event.item)
 
             result = device.sync(plan, progress=show)
-    refused = len(result.not_minified)  # the engine logged each file with its reason
-    console.print(
-        f"{plan.summary()}; wrote {result.bytes_written} bytes "
-        f"({result.bytes_sent} on the wire) in {result.seconds:.2f} s"
-        + (f"; {refused} not minified (sent as written)" if refused else "")
-    )
+    console.print(_result_line(result))
     return 0
 
 
-def plan_table(plan: SyncPlan) -> Table:
+def run_many(ports: list[str], args: argparse.Namespace, console: Console) -> int:
+    """Every board at once: a progress row each, then a row each in the summary."""
+    with open_boards(ports, console, password=args.password) as (fleet, bars):
+        if args.dry_run:
+            plans = fleet.sync_plan(sync_options(args), outcomes=True)
+        else:
+            results = fleet.sync(sync_options(args), progress=bars.report, outcomes=True)
+    if args.dry_run:
+        for outcome in plans:
+            if outcome.ok:
+                console.print(plan_table(outcome.value, outcome.board))
+        return summarize(console, fleet.failed, plans, lambda plan: plan.summary())
+    return summarize(console, fleet.failed, results, _result_line)
+
+
+def _result_line(result: SyncResult) -> str:
+    refused = len(result.not_minified)  # the engine logged each file with its reason
+    return (
+        f"{result.plan.summary()}; wrote {result.bytes_written} bytes "
+        f"({result.bytes_sent} on the wire) in {result.seconds:.2f} s"
+        + (f"; {refused} not minified (sent as written)" if refused else "")
+    )
+
+
+def plan_table(plan: SyncPlan, board: str | None = None) -> Table:
     """Every path with its action and sizes (the ``--dry-run`` view)."""
-    table = Table(title=f"sync {plan.options.folder} → {plan.dst}", caption=plan.summary())
+    where = f"{escape(board)}: {plan.dst}" if board else plan.dst
+    table = Table(title=f"sync {plan.options.folder} → {where}", caption=plan.summary())
     table.add_column("action")
     table.add_column("path")
     table.add_column("size", justify="right")

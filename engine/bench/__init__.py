@@ -5,6 +5,7 @@ measured, never asserted: timing on shared machines is noisy.
 """
 
 from ._calls import measure_calls
+from ._fleet import measure_fleet
 from ._link import measure_link
 from ._minify import measure_minify
 from ._packages import measure_update
@@ -20,6 +21,7 @@ __all__ = [
     "measure_belay_calls",
     "measure_belay_sync",
     "measure_calls",
+    "measure_fleet",
     "measure_link",
     "measure_minify",
     "measure_mpremote_sync",

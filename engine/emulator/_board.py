@@ -13,6 +13,7 @@ from pathlib import Path
 from .._secret import Secret
 from ..exceptions import FeatureUnavailableError
 from ._interp import Interpreter
+from ._port_server import PortServer
 from ._profiles import Profile, profile_named
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
@@ -44,6 +45,10 @@ class VirtualBoard:
     ``webrepl.start()`` does on a board, with ``password`` (1 to 9 characters) and
     ``webrepl_latency`` seconds of added round-trip time; ``webrepl_url`` says where.
 
+    ``serve="rfc2217://127.0.0.1:PORT"`` (or ``socket://`` for raw TCP) also serves the
+    board's serial port over the network, as ser2net does on a lab machine; ``served_url``
+    says where. That server stays up while the board is unplugged, as the lab machine would.
+
     Use as a context manager, or call :meth:`start` and :meth:`close`.
     """
 
@@ -55,6 +60,7 @@ class VirtualBoard:
         password: str | Secret | None = None,
         webrepl_latency: float = 0.0,
         fs_size: int | None = None,
+        serve: str | None = None,
         profile: str | Profile = "micropython",
         fixed_figures: bool | None = None,
     ) -> None:
@@ -65,14 +71,17 @@ class VirtualBoard:
         self.port = str(self._state / "ttyVB0")
         self.webrepl = webrepl
         self._webrepl_server: WebreplServer | None = None
-        if webrepl:
-            try:
+        self._port_server: PortServer | None = None
+        try:
+            if webrepl:
                 self._webrepl_server = WebreplServer(
                     webrepl, Secret.wrap(password), self.port, self.root, webrepl_latency
                 )
-            except BaseException:
-                shutil.rmtree(self._state, ignore_errors=True)
-                raise
+            if serve:
+                self._port_server = PortServer(serve, self.port)
+        except BaseException:
+            shutil.rmtree(self._state, ignore_errors=True)
+            raise
         self._bps = self.profile.bps if bps is None else bps
         self._fs_size = self.profile.fs_size if fs_size is None else fs_size
         if fixed_figures is None:
@@ -96,6 +105,8 @@ class VirtualBoard:
     # -- life cycle ----------------------------------------------------------------------
 
     def start(self) -> VirtualBoard:
+        if self._port_server and not self._port_server.serving:
+            self._port_server.start()  # once: it outlives unplugging
         if self._relay is None:
             self._plug()
         return self
@@ -109,6 +120,8 @@ class VirtualBoard:
     def close(self) -> None:
         """Power the board off and remove its port and temporary files."""
         self._unplug()
+        if self._port_server:
+            self._port_server.stop()
         shutil.rmtree(self._state, ignore_errors=True)
 
     @property
@@ -119,6 +132,11 @@ class VirtualBoard:
     def webrepl_url(self) -> str | None:
         """``ws://host:port`` of the WebREPL endpoint, or None without one."""
         return self._webrepl_server.url if self._webrepl_server else None
+
+    @property
+    def served_url(self) -> str | None:
+        """``rfc2217://host:port`` or ``socket://host:port`` of the port server, or None."""
+        return self._port_server.url if self._port_server else None
 
     # -- the link ------------------------------------------------------------------------
 

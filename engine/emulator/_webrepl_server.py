@@ -40,11 +40,11 @@ LEAVER_GRACE = 1.0  # seconds a new client waits for the session of one that lef
 LIVE_GRACE = 0.1  # ... and for a session that looks live to turn out to be leaving
 
 
-def parse_address(address: str) -> tuple[str, int]:
+def parse_address(address: str, what: str = "WebREPL") -> tuple[str, int]:
     """``HOST:PORT`` (port 0: any free port) -> (host, port), with a one-line error."""
     host, sep, port = address.rpartition(":")
     if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise FeatureUnavailableError(f"WebREPL address must be HOST:PORT, got {address!r}")
+        raise FeatureUnavailableError(f"{what} address must be HOST:PORT, got {address!r}")
     return host, int(port)
 
 

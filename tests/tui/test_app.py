@@ -45,8 +45,8 @@ async def test_palette_offers_every_available_action(make_app):
     async with app.run_test() as pilot:
         await connected(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        # Connected and plugged in: no reconnect, no replug.
-        expected = {a.title for a in ACTIONS if a.name not in ("replug", "reconnect")}
+        # Connected and plugged in: no reconnect, no replug; one board: no "sync all".
+        expected = {a.title for a in ACTIONS if a.name not in ("replug", "reconnect", "sync_all")}
         assert expected <= titles
         assert not {"Virtual board: replug", "Reconnect"} & titles
 
