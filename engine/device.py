@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import inspect
 import os
 import threading
@@ -53,6 +54,7 @@ SOFT_RESET_GRACE = 5.0  # seconds a board gets to close its WebREPL socket as it
 INTERRUPT_GRACE = 2.0  # seconds a board gets to stop after Ctrl-C
 
 if TYPE_CHECKING:
+    from .fs import BoardFiles
     from .sync import SyncPlan, SyncResult
 
 _ARCHS = [
@@ -681,6 +683,14 @@ class Device:
         self.events.publish(Output(text, stream))
 
     # -- files ---------------------------------------------------------------------------
+
+    @functools.cached_property
+    def fs(self) -> BoardFiles:
+        """The board's files: ``ls``, ``get``, ``put``, ``read_bytes``, ``write_bytes``,
+        ``remove``, ``mkdir``, ``stat``, ``df`` (see docs/files.md)."""
+        from .fs import BoardFiles
+
+        return BoardFiles(self)
 
     def sync_plan(
         self,

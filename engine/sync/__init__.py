@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..exceptions import ConnectionLost
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
 from ._paths import DEFAULT_KEEP
-from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
+from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, copy_plan, make_plan
 from ._transfer import ProgressCallback, SyncResult, apply_plan
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "ignore_spec",
     "make_plan",
     "plan",
+    "put_files",
     "project_ignore",
     "sync",
 ]
@@ -91,3 +92,19 @@ def sync(
         if not device.connected:
             device._recover(e, "the sync", resend=True)
         return apply_plan(device, make_plan(device, the_plan.options), progress, **knobs)
+
+
+def put_files(
+    device: Device,
+    dst: str,
+    contents: dict[str, bytes],
+    sources: dict[str, Path] | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    cancel: threading.Event | None = None,
+) -> SyncResult:
+    """Write ``contents`` (paths relative to the board folder ``dst`` -> bytes) the way a
+    sync writes: each file under a temporary name, checked, renamed into place; missing
+    folders made; nothing else touched. ``sources``: the host file of each, if any."""
+    the_plan = copy_plan(device, dst, contents, sources or {})
+    return apply_plan(device, the_plan, progress, cancel=cancel)
