@@ -21,6 +21,7 @@ COMMANDS = [
     "run",
     "sync",
     "watch",
+    "fs",
     "info",
     "update",
     "clean",

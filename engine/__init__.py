@@ -9,6 +9,7 @@ from .events import EventBus
 from .exceptions import (
     AuthenticationError,
     BelayException,
+    BoardFileError,
     ConnectionFailedError,
     ConnectionLost,
     DeviceNotFoundError,
@@ -47,6 +48,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "BoardFileError",
     "ConfigError",
     "ConnectionFailedError",
     "ConnectionLost",
