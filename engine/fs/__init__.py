@@ -233,4 +233,7 @@ class BoardFiles:
 
     def rename(self, src: str, dst: str) -> None:
         """Rename or move a file or folder; ``dst`` must not exist."""
-        run(self.device, "rename", "_BKn", board_path(src), board_path(dst))
+        src, dst = board_path(src), board_path(dst)
+        if self.exists(dst):
+            raise explain(errno.EEXIST, dst)
+        run(self.device, "rename", "_BKn", src, dst)

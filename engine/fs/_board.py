@@ -129,12 +129,7 @@ def _BKn(a,b):
     c=os.getcwd()
     os.chdir('/')
     try:
-        try:
-            os.stat(b)
-        except OSError:
-            os.rename(a.lstrip('/'),b.lstrip('/'))
-        else:
-            raise OSError(17)
+        os.rename(a.lstrip('/'),b.lstrip('/'))
     finally:
         os.chdir(c)
     _BF('R','None')

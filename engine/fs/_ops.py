@@ -13,11 +13,14 @@ if TYPE_CHECKING:
     from ..device import Device
 
 
-def run(device: Device, kind: str, call: str, path: str | list[str], *args: Any) -> Any:
-    """Define the ``kind`` function on the board and call ``call(path, *args)``."""
+def run(
+    device: Device, kind: str, call: str, path: str | list[str], *args: Any, about: str = ""
+) -> Any:
+    """Define the ``kind`` function on the board and call ``call(path, *args)``; an error
+    names ``about`` (default: the path)."""
     values = ",".join(codec.to_literal(v, "the request") for v in (path, *args))
     code = _board.op_code(kind) + _board.guarded(f"{call}({values})")
-    name = path if isinstance(path, str) else path[0]
+    name = about or (path if isinstance(path, str) else path[0])
     with board_errors(name):
         return _link.exchange(device, code, f"{kind} {name}")
 
