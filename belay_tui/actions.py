@@ -29,6 +29,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
+    Action("show_pane('files')", "Show the board's files", "Browse, open, edit", "f5", show=False),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -52,6 +53,16 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps", label="Add"
     ),
+    Action("files_open", "Open", "Show the selected board file", "o", "files"),
+    Action("files_edit", "Edit", "Edit the selected board file", "e", "files"),
+    Action("files_save", "Save", "Write the edited file back to the board", "ctrl+s", "files"),
+    Action("files_download", "Download", "Fetch the selection into the project", "g", "files"),
+    Action("files_upload", "Upload", "Send a project file into the folder", "p", "files"),
+    Action("files_delete", "Delete", "Remove the selection (asks first)", "delete", "files"),
+    Action("files_mkdir", "New folder", "Make a folder in the selected one", "n", "files"),
+    Action("files_rename", "Rename", "Rename the selection", "m", "files"),
+    Action("files_refresh", "Refresh", "List the open folders again", "r", "files"),
+    Action("files_close", "Close", "Close the viewer or editor", "escape", "files", show=False),
     Action("unplug", "Virtual board: unplug", "Pull the virtual board's cable"),
     Action("replug", "Virtual board: replug", "Plug the virtual board back in"),
     Action("power_cut", "Virtual board: power cut", "Kill its interpreter without warning"),

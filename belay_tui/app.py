@@ -34,6 +34,7 @@ from engine.events import (
 from .actions import ACTIONS, bindings
 from .add_dependency_screen import AddDependencyScreen
 from .deps_pane import DepsPane
+from .files_pane import FilesPane
 from .help_screen import HelpScreen
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
 from .repl_console import ReplConsole
@@ -75,6 +76,7 @@ class BelayApp(App[int]):
         HERE / "status_bar.tcss",
         HERE / "sync_pane.tcss",
         HERE / "deps_pane.tcss",
+        HERE / "files_pane.tcss",
         HERE / "help_screen.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
@@ -100,6 +102,8 @@ class BelayApp(App[int]):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
+            with TabPane("Files f5", id="files"):
+                yield FilesPane(self.session, self.project, id="files-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 
@@ -114,6 +118,10 @@ class BelayApp(App[int]):
     @property
     def deps_pane(self) -> DepsPane:
         return self.query_one(DepsPane)
+
+    @property
+    def files_pane(self) -> FilesPane:
+        return self.query_one(FilesPane)
 
     @property
     def status_bar(self) -> StatusBar:
@@ -186,10 +194,13 @@ class BelayApp(App[int]):
         elif isinstance(event, Progress):
             self.sync_pane.on_progress(event)
             self.deps_pane.on_progress(event)
+            self.files_pane.on_progress(event)
         elif isinstance(event, Synced):
             when = time.strftime("%H:%M:%S", time.localtime(event.at))
             self.status_bar.last_sync = f"{when} ({len(event.written)} written)"
             self.sync_pane.on_synced(event)
+            if self.query_one(TabbedContent).active == "files":
+                self.files_pane.refresh_tree()
         elif isinstance(event, WatchStatus):
             self.sync_pane.on_watch_status(event)
             self.repl.watch_syncing = event.state == "syncing"
@@ -206,6 +217,13 @@ class BelayApp(App[int]):
             self.sync_pane.dry_run()
         elif message.pane.id == "deps":
             self.deps_pane.reload()
+        elif message.pane.id == "files":
+            self.files_pane.refresh_tree()
+            self.sync_pane.dry_run()  # the marks follow the plan
+
+    @while_running
+    def on_sync_pane_planned(self, message: SyncPane.Planned) -> None:
+        self.files_pane.set_plan(message.plan)
 
     @while_running
     def on_sync_pane_watch_changed(self, message: SyncPane.WatchChanged) -> None:
@@ -259,7 +277,12 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        focus = {"repl": "#repl-input", "sync": "#sync-tree", "deps": "#deps-table"}[pane]
+        focus = {
+            "repl": "#repl-input",
+            "sync": "#sync-tree",
+            "deps": "#deps-table",
+            "files": "#files-tree",
+        }[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
 
@@ -290,6 +313,36 @@ class BelayApp(App[int]):
                 self.deps_pane.add(*answer)
 
         self.push_screen(AddDependencyScreen(), added)
+
+    def action_files_open(self) -> None:
+        self.files_pane.open_selected()
+
+    def action_files_edit(self) -> None:
+        self.files_pane.edit_selected()
+
+    def action_files_save(self) -> None:
+        self.files_pane.save()
+
+    def action_files_download(self) -> None:
+        self.files_pane.download_selected()
+
+    def action_files_upload(self) -> None:
+        self.files_pane.upload()
+
+    def action_files_delete(self) -> None:
+        self.files_pane.delete_selected()
+
+    def action_files_mkdir(self) -> None:
+        self.files_pane.new_folder()
+
+    def action_files_rename(self) -> None:
+        self.files_pane.rename_selected()
+
+    def action_files_refresh(self) -> None:
+        self.files_pane.refresh_tree()
+
+    def action_files_close(self) -> None:
+        self.files_pane.close_view()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

@@ -30,13 +30,24 @@ PANES = (
         "install to the board, add.",
     ),
     (
+        "Files",
+        "The board's files, folder by folder, with sizes; files that differ from the project "
+        "(as the Sync pane's plan says) are marked. Open, edit and save (warned if the board's "
+        "copy changed), download, upload, delete, new folder, rename.",
+    ),
+    (
         "Status bar",
         "Link state (red when lost), port, board, connections, free memory, "
         "watch, last sync and, on the virtual board, its pins.",
     ),
 )
 
-SCOPES = {None: "anywhere", "sync": "sync pane", "deps": "dependencies pane"}
+SCOPES = {
+    None: "anywhere",
+    "sync": "sync pane",
+    "deps": "dependencies pane",
+    "files": "files pane",
+}
 
 
 def keys_table() -> Table:
