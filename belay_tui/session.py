@@ -19,7 +19,15 @@ from typing import Any
 
 from textual.app import App
 
-from engine import BelayException, ConnectionLost, Device, EventBus, Link, VirtualBoard
+from engine import (
+    BelayException,
+    ConnectionLost,
+    Device,
+    EventBus,
+    Link,
+    SyncOptions,
+    VirtualBoard,
+)
 from engine.events import Connected, Event, LinkState, Output
 from engine.watch import Watcher
 
@@ -262,7 +270,7 @@ class Session:
         take the device's lock, so they and the lane's jobs take turns)."""
         if self.device is None or not self.status.usable:
             raise ConnectionLost(f"not connected to {self.label} ({self.status.state})")
-        self.watcher = Watcher(self.device, folder, dst).start()
+        self.watcher = Watcher(self.device, SyncOptions.make(folder, dst)).start()
         self.log.write("watch", f"on: {folder} -> {dst}")
 
     def unwatch(self) -> None:

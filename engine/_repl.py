@@ -18,6 +18,11 @@ from collections.abc import Callable
 from .exceptions import ConnectionLost, DeviceTimeoutError, InternalError, PyboardException
 from .transport import Transport
 
+CTRL_A = b"\x01"  # enter the raw REPL; in raw-paste, the board's "send more"
+CTRL_B = b"\x02"  # leave the raw REPL for the friendly one
+CTRL_C = b"\x03"  # interrupt the running program
+CTRL_D = b"\x04"  # end of code; at an empty raw prompt, soft reset; ends reply sections
+CTRL_E = b"\x05"  # with "A\x01": enter raw-paste mode
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 SOFT_REBOOT = b"soft reboot\r\n"
 PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
@@ -118,19 +123,19 @@ class RawRepl:
         Stale output (a banner, a program's prints) is discarded by a round trip with a
         random token, so the next exchange starts exactly at a prompt.
         """
-        self.write(b"\r\x03\x03")
+        self.write(b"\r" + CTRL_C + CTRL_C)
         self.drain()
-        self.write(b"\x01")
+        self.write(CTRL_A)
         self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
         if soft_reset:
-            self.write(b"\x04")
+            self.write(CTRL_D)
             self.read_until(SOFT_REBOOT, "the soft reboot")
             self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
         self.sync()
 
     def sync(self) -> None:
         token = secrets.token_hex(4).encode()
-        self.write(b"print('" + token + b"')\x04")
+        self.write(b"print('" + token + b"')" + CTRL_D)
         self.read_until(token, "a reply to the sync token")
         self.read_until(b"\x04\x04>", "the end of the sync reply")
         self.buf.clear()
@@ -147,15 +152,15 @@ class RawRepl:
         # Without flow control a board's UART buffer can overrun: pace long code. A link
         # that paces itself (WebREPL's TCP) takes it whole, saving raw-paste's round trips.
         if len(code) <= 256 or self.transport.flow_controlled:
-            self.write(code + b"\x04")
+            self.write(code + CTRL_D)
             return
         for i in range(0, len(code), 256):
             self.write(code[i : i + 256])
             time.sleep(0.01)
-        self.write(b"\x04")
+        self.write(CTRL_D)
 
     def _try_raw_paste(self, code: bytes) -> bool:
-        self.write(b"\x05A\x01")
+        self.write(CTRL_E + b"A" + CTRL_A)
         reply = self.read_exact(2, "the raw-paste handshake")
         if reply == b"R\x00":
             self.raw_paste = False
@@ -175,10 +180,10 @@ class RawRepl:
                 if not self.buf and not self.fill(self.timeout):
                     raise DeviceTimeoutError("timed out waiting for raw-paste flow control")
                 ctrl = self.buf.pop(0)
-                if ctrl == 1:
+                if ctrl == CTRL_A[0]:
                     remaining += window
-                elif ctrl == 4:
-                    self.write(b"\x04")
+                elif ctrl == CTRL_D[0]:
+                    self.write(CTRL_D)
                     raise InternalError("the board aborted the raw-paste transfer")
                 else:
                     raise InternalError(f"unexpected byte {ctrl!r} during raw-paste")
@@ -186,8 +191,8 @@ class RawRepl:
             self.write(code[i : i + n])
             i += n
             remaining -= n
-        self.write(b"\x04")
-        self.read_until(b"\x04", "the end-of-paste acknowledgement")
+        self.write(CTRL_D)
+        self.read_until(CTRL_D, "the end-of-paste acknowledgement")
         self.buf[:0] = b"OK"  # so callers parse both modes the same way
         return True
 
@@ -206,21 +211,21 @@ class RawRepl:
         self.send_code(code)
         self.read_until(b"OK", "the board's OK")
         wait = self.timeout if timeout is None else timeout
-        out = self.read_until(b"\x04", "the end of the board's output", wait)[:-1]
+        out = self.read_until(CTRL_D, "the end of the board's output", wait)[:-1]
         if on_stdout and out:
             on_stdout(out)
-        err = self.read_until(b"\x04", "the end of the board's error output")[:-1]
+        err = self.read_until(CTRL_D, "the end of the board's error output")[:-1]
         self.read_until(b">", "the raw REPL prompt")
         if err:
             raise PyboardException(err.decode(errors="replace"))
         return out
 
     def interrupt(self) -> None:
-        self.write(b"\x03")
+        self.write(CTRL_C)
 
     def soft_reset(self) -> None:
         """Soft-reset from the raw prompt and come back to it."""
-        self.write(b"\x04")
+        self.write(CTRL_D)
         self.read_until(SOFT_REBOOT, "the soft reboot")
         self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
         self.sync()
@@ -228,4 +233,4 @@ class RawRepl:
     def leave(self) -> None:
         """Back to the friendly REPL (Ctrl-B)."""
         with contextlib.suppress(ConnectionLost):
-            self.write(b"\x02")
+            self.write(CTRL_B)

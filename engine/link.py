@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .device import Device, _last_line
+from .device import Device
 from .events import (
     Connected,
     Event,
@@ -44,6 +44,7 @@ from .events import (
     Restoring,
 )
 from .exceptions import BelayException
+from .text import last_line
 
 TICK = 0.1  # seconds between looks at the device
 
@@ -100,7 +101,7 @@ class Link:
         try:
             device = Device(port, events=bus, **options)
         except BelayException as e:
-            bus.publish(LinkState(name, "failed", _last_line(e)))
+            bus.publish(LinkState(name, "failed", last_line(e)))
             raise
         return cls(device).start()
 

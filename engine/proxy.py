@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import codec
+from ._reply import BoardObject
 from .exceptions import PyboardException
+from .text import last_line
 
 if TYPE_CHECKING:
     from .device import Device
@@ -46,7 +48,7 @@ class ProxyObject:
 
     def _eval(self, expr: str, code: str = "") -> Any:
         with _promote():
-            return self._belay_device._proxy_eval(expr, code)
+            return evaluate(self._belay_device, expr, code)
 
     def _run(self, code: str) -> None:
         with _promote():
@@ -114,7 +116,7 @@ class ProxyObject:
         key = self._belay_key
         if key is not None:
             with contextlib.suppress(Exception):
-                self._belay_device._proxy_garbage.append(key)
+                self._belay_device.release(key)
 
 
 def target_of(value: ProxyObject) -> str:
@@ -144,7 +146,7 @@ def _promote() -> Iterator[None]:
     try:
         yield
     except PyboardException as e:
-        last = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+        last = last_line(e)
         name = last.split(":", 1)[0].strip()
         if name in _PROMOTE:
             raise _PROMOTE[name](last.split(":", 1)[-1].strip()) from e
@@ -170,4 +172,14 @@ def proxy_names(device: Device, cmd: str) -> ProxyObject | tuple[ProxyObject, ..
         ]
         proxies = tuple(ProxyObject(device, n) for n in names)
         return proxies[0] if len(proxies) == 1 else proxies
-    return device._proxy_eval(cmd)
+    return evaluate(device, cmd)
+
+
+def evaluate(device: Device, expr: str, code: str = "") -> Any:
+    """Run ``code``, then evaluate ``expr`` on the board: an immutable value comes back as
+    itself, anything else as a proxy of the object the board now keeps for it."""
+    args = f"{codec.to_literal(code, 'code')},{codec.to_literal(expr, 'expression')}"
+    result = device.call(f"_BPx({args})".encode(), expr)
+    if isinstance(result, BoardObject):
+        return ProxyObject(device, f"_BP[{result.key}]", result.key)
+    return result

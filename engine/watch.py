@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ import watchfiles
 from .events import SyncFailed, WatchStatus
 from .exceptions import BelayException, SyncError
 from .sync import DEFAULT_IGNORE, SyncOptions, ignore_spec, project_ignore, sync
+from .text import last_line
 
 if TYPE_CHECKING:
     from .device import Device
@@ -46,36 +48,32 @@ EDITOR_FILES = (
 class Watcher:
     """Keep the board's ``dst`` in step with ``folder`` while it is being edited.
 
-    ``keep``, ``ignore``, ``minify`` and ``mpy_cross_binary`` are :meth:`Device.sync`'s.
-    ``run``: a host file to run on the board after each sync (after a soft reset unless
-    ``reset`` is False). ``step_ms``: how long the folder must be quiet before a sync.
-    Call :meth:`run` (blocks until :meth:`stop`) or :meth:`start` (a thread).
+    ``what``: the sync to keep doing, as a :class:`~engine.sync.SyncOptions`, or a folder
+    to sync to ``/`` with the defaults. ``run``: a host file to run on the board after
+    each sync (after a soft reset unless ``reset`` is False). ``step_ms``: how long the
+    folder must be quiet before a sync. Call :meth:`run` (blocks until :meth:`stop`) or
+    :meth:`start` (a thread).
     """
 
     def __init__(
         self,
         device: Device,
-        folder: str | os.PathLike,
-        dst: str = "/",
+        what: str | os.PathLike | SyncOptions,
         *,
-        keep: list[str] | str | bool | None = None,
-        ignore: list[str] | str | None = None,
-        minify: bool = True,
-        mpy_cross_binary: str | os.PathLike | bool | None = None,
         run: str | os.PathLike | None = None,
         reset: bool = True,
         step_ms: int = 30,
     ) -> None:
         self.device = device
-        self.folder = Path(folder).expanduser().resolve()
+        options = what if isinstance(what, SyncOptions) else SyncOptions.make(what)
+        self.folder = options.folder.resolve()
         if not self.folder.is_dir():
             raise SyncError(f"{self.folder} is not a folder to watch")
+        ignore = options.ignore
         if ignore is None:
             ignore = DEFAULT_IGNORE + project_ignore(self.folder)
-        elif isinstance(ignore, str):
-            ignore = (ignore,)
         patterns = (*ignore, *EDITOR_FILES)
-        self.options = SyncOptions.make(self.folder, dst, keep, patterns, minify, mpy_cross_binary)
+        self.options = replace(options, folder=self.folder, ignore=patterns)
         self._spec = ignore_spec(patterns)
         self.script = Path(run) if run is not None else None
         self.reset = reset
@@ -149,24 +147,14 @@ class Watcher:
         self._status("syncing")
         try:
             if paths is None:
-                self.device.sync(self.options.folder, **self._sync_args())
+                self.device.sync(self.options)
             else:
-                sync(self.device, self.options.folder, **self._sync_args(), only=paths)
+                sync(self.device, replace(self.options, only=tuple(paths)))
         except BelayException as e:
-            self.device.events.publish(SyncFailed(str(self.folder), _one_line(e)))
+            self.device.events.publish(SyncFailed(str(self.folder), last_line(e)))
         else:
             self._start_script()
         self._status("watching")
-
-    def _sync_args(self) -> dict:
-        o = self.options
-        return {
-            "dst": o.dst,
-            "keep": o.keep,
-            "ignore": o.ignore,
-            "minify": o.minify,
-            "mpy_cross_binary": o.mpy_cross_binary,
-        }
 
     # -- the script ----------------------------------------------------------------------
 
@@ -182,7 +170,7 @@ class Watcher:
             if self.reset:
                 self.device.soft_reset()
         except BelayException as e:
-            self.device.events.publish(SyncFailed(str(self.folder), _one_line(e)))
+            self.device.events.publish(SyncFailed(str(self.folder), last_line(e)))
             return
         self._runner = threading.Thread(
             target=self._run_script, args=(code,), name="belay-watch-run", daemon=True
@@ -196,8 +184,8 @@ class Watcher:
         except KeyboardInterrupt:
             pass  # stopped for the next sync
         except BelayException as e:
-            self.device._emit(str(e).rstrip() + "\n", "stderr")
-            self.device.events.publish(SyncFailed(str(self.folder), _one_line(e)))
+            self.device.emit(str(e).rstrip() + "\n", "stderr")
+            self.device.events.publish(SyncFailed(str(self.folder), last_line(e)))
 
     def _stop_script(self) -> None:
         runner = self._runner
@@ -208,8 +196,3 @@ class Watcher:
 
     def _status(self, state: str) -> None:
         self.device.events.publish(WatchStatus(str(self.folder), state))
-
-
-def _one_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[-1] if lines else type(e).__name__

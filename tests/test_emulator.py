@@ -81,7 +81,7 @@ def test_board_without_adc_still_connects(device):
     from engine._boardcode import prelude
 
     device("import machine\ndel machine.ADC\ndel ADC")
-    device._repl.exec_raw(prelude(device._token))  # what a connect runs
+    device.connection.run_raw(prelude(device.connection.token))  # what a connect runs
     assert device("'ADC' in globals(), 'Pin' in globals()") == (False, True)
 
 

@@ -312,7 +312,7 @@ def test_device_finds_a_board_that_came_back_under_another_name(board, tmp_path,
     acm0, acm1 = tmp_path / "ttyACM0", tmp_path / "ttyACM1"
     acm0.symlink_to(board.port)
     ports = [PortInfo(str(acm0), **PICO)]
-    monkeypatch.setattr("engine.device.list_ports", lambda: list(ports))
+    monkeypatch.setattr("engine.connection.list_ports", lambda: list(ports))
     dev = Device(str(acm0), attempts=3)
     dev("x = 5")
     board.unplug()

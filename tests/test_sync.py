@@ -307,7 +307,7 @@ def test_progress_events(device, project):
 def test_sync_is_recorded_once_and_replayed_after_reset(device, board, project):
     device.sync(project)
     device.sync(project)
-    assert [kind for kind, _ in device._history] == ["sync"]
+    assert [entry.kind for entry in device.history] == ["sync"]
     (board.root / "readme.txt").unlink()
     device.soft_reset()  # the history replays: the sync puts the file back
     assert files(board.root)["readme.txt"] == b"hello\n"

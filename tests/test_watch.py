@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from test_sync import files, write
 
-from engine import Device, SyncError
+from engine import Device, SyncError, SyncOptions
 from engine.events import SyncFailed, WatchStatus
 from engine.watch import Watcher
 
@@ -64,7 +64,7 @@ def test_editor_files_are_ignored(device, board, folder):
 
 def test_a_failed_sync_is_reported_and_watching_goes_on(device, board, folder, event_log):
     events = event_log(device.events)
-    with Watcher(device, folder, mpy_cross_binary=True) as watcher:
+    with Watcher(device, SyncOptions.make(folder, mpy_cross_binary=True)) as watcher:
         assert watcher.ready.wait(20)
         write(folder, "broken.py", "x = (\n")
         failed = events.wait_for(lambda e: isinstance(e, SyncFailed))

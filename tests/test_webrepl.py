@@ -149,7 +149,7 @@ def test_password_stays_out_of_reprs_and_state(wdevice, wboard):
         repr(vars(wboard)),
         repr(wboard._webrepl_server),
         repr(vars(wboard._webrepl_server)),
-        f"{wdevice._password}",
+        repr(vars(wdevice.connection)),
     ]
     for text in shown:
         assert PASSWORD not in text
@@ -202,7 +202,7 @@ def test_long_code_goes_plain_and_whole(wdevice):
     assert len(code) > 3 * 4096  # several frames
     wdevice(code)
     assert wdevice("big()") == 1499
-    assert wdevice._repl.raw_paste is None  # TCP paces itself: no raw-paste handshake
+    assert wdevice.connection.raw_paste is None  # TCP paces itself: no raw-paste handshake
 
 
 def test_output_split_inside_a_character(wdevice):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from engine import Device
+from engine import Device, SyncOptions
 
 from ..settings import resolve_port
 
@@ -53,11 +53,13 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def sync_kwargs(args: argparse.Namespace) -> dict:
-    return {
-        "dst": args.dst,
-        "keep": args.keep,
-        "ignore": args.ignore,
-        "minify": not args.no_minify,
-        "mpy_cross_binary": args.mpy_cross,
-    }
+def sync_options(args: argparse.Namespace) -> SyncOptions:
+    """The sync the ``sync``/``watch`` options ask for."""
+    return SyncOptions.make(
+        args.folder,
+        args.dst,
+        keep=args.keep,
+        ignore=args.ignore,
+        minify=not args.no_minify,
+        mpy_cross_binary=args.mpy_cross,
+    )

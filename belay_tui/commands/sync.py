@@ -18,7 +18,7 @@ from rich.table import Table
 
 from engine import SyncPlan
 
-from ._common import add_port, add_sync_options, open_device, sync_kwargs
+from ._common import add_port, add_sync_options, open_device, sync_options
 
 STYLES = {
     "added": "green",
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     with open_device(args) as device:
-        plan = device.sync_plan(args.folder, **sync_kwargs(args))
+        plan = device.sync_plan(sync_options(args))
         if args.dry_run:
             console.print(plan_table(plan))
             console.print(_room_line(plan))

@@ -11,7 +11,7 @@ from rich.markup import escape
 from engine.events import Event, Synced, SyncFailed, WatchStatus
 from engine.watch import Watcher
 
-from ._common import add_port, add_sync_options, open_device, sync_kwargs
+from ._common import add_port, add_sync_options, open_device, sync_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     with open_device(args) as device:
-        watcher = Watcher(
-            device, args.folder, **sync_kwargs(args), run=args.run, reset=not args.no_reset
-        )
+        watcher = Watcher(device, sync_options(args), run=args.run, reset=not args.no_reset)
         device.events.subscribe(lambda event: _show(console, watcher, event))
         try:
             watcher.run()

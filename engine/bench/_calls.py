@@ -20,8 +20,8 @@ def measure_calls(target: BenchTarget, seconds: float = 2.0) -> dict:
             return x + 1
 
         bench_echo(0)  # warm up
-        repl = device._repl
-        out0, in0 = repl.bytes_out, repl.bytes_in
+        link = device.connection
+        out0, in0 = link.stats
         n = 0
         start = time.perf_counter()
         deadline = start + seconds
@@ -29,8 +29,9 @@ def measure_calls(target: BenchTarget, seconds: float = 2.0) -> dict:
             bench_echo(n)
             n += 1
         elapsed = time.perf_counter() - start
-        sent = (repl.bytes_out - out0) / n
-        received = (repl.bytes_in - in0) / n
+        out1, in1 = link.stats
+        sent = (out1 - out0) / n
+        received = (in1 - in0) / n
     calls = n / elapsed
     figures = {
         "calls_per_s": round(calls, 1),

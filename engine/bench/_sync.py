@@ -70,9 +70,9 @@ def measure_sync(target: BenchTarget) -> dict:
         target.connect(port) as device,
     ):
         corpus = build_corpus(Path(tmp, "corpus"))
-        sent0 = device._repl.bytes_out
+        sent0 = device.connection.stats.bytes_out
         full = _timed(lambda: device.sync(corpus.folder, dst))
-        sent_full = device._repl.bytes_out - sent0
+        sent_full = device.connection.stats.bytes_out - sent0
         noop = _timed(lambda: device.sync(corpus.folder, dst))
         edit(corpus.changed)
         one = _timed(lambda: device.sync(corpus.folder, dst))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import codec
-from . import _board, _link
+from . import _board
 from ._errors import board_errors
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def run(
     code = _board.op_code(kind) + _board.guarded(f"{call}({values})")
     name = about or (path if isinstance(path, str) else path[0])
     with board_errors(name):
-        return _link.exchange(device, code, f"{kind} {name}")
+        return device.call(code, f"{kind} {name}")
 
 
 def walk(device: Device, paths: list[str]) -> list[tuple[str, int]]:

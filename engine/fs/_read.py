@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING
 
 from .. import codec
 from ..events import Progress
-from ..exceptions import BoardFileError, InternalError
+from ..exceptions import BoardFileError, DeviceTimeoutError, InternalError
 from ..sync._transfer import _deferred_interrupt
 from ..transport._webrepl_protocol import MAX_NAME
-from . import _board, _link
+from . import _board
 from ._errors import board_errors, explain
 from ._ops import walk
 
 if TYPE_CHECKING:
+    from ..connection import Stream
     from ..device import Device
 
 FileSink = Callable[[str, bytes], None]  # (board path, content) of each file read
@@ -80,7 +81,7 @@ def read_paths(
     (raises :class:`BoardFileError`; files already given to ``on_file`` are whole).
     ``folders=False``: a folder among ``paths`` is an error (EISDIR), not walked."""
     with board_errors(paths[0]):
-        channel = _link.file_channel(device)
+        channel = device.connection.file_channel
         if channel is not None:
             listing = Listing(walk(device, paths))
             if not folders and listing.entries[0][1] < 0:
@@ -88,8 +89,7 @@ def read_paths(
             files = [(p, size) for p, size in listing.entries if size >= 0]
             if all(len(p.encode()) <= MAX_NAME for p, _size in files):
                 counter = _Counter(device, progress, listing.total)
-                with _link.held(device, "reading files"):
-                    contents = channel.get_files(files, lambda n: counter.advance(n, ""))
+                contents = channel.get_files(files, lambda n: counter.advance(n, ""))
                 for (path, _size), data in zip(files, contents, strict=True):
                     on_file(path, data)
                 return listing
@@ -118,25 +118,36 @@ class _Receiver:
 
     def run(self, paths: list[str], raw: bool | None, folders: bool) -> Listing:
         what = f"reading {paths[0]}" if len(paths) == 1 else f"reading {len(paths)} paths"
-        use_raw = raw is not False and self.device.transport.binary_safe
+        link = self.device.connection
+        use_raw = raw is not False and link.binary_safe
         args = ",".join([codec.to_literal(paths, "the paths"), str(int(use_raw))])
         args += f",{_board.WINDOW},{_board.ABORT},{int(folders)}"
         code = _board.reader_code() + _board.guarded(f"_BKg({args})")
-        with _deferred_interrupt() as self.interrupted, _link.hold(self.device, code, what) as s:
-            stray = s.read_until(s.token, f"the board to start {what}")[: -len(s.token)]
+        token = link.token_bytes
+        with _deferred_interrupt() as self.interrupted, link.hold(what) as stream:
+            s = _Reader(stream)
+            stream.send_code(code)
+            stream.read_until(b"OK", f"the board to accept {what}")
+            stray = s.read_until(token, f"the board to start {what}")[: -len(token)]
             go = s.read_exact(2, f"the board to start {what}")
             if go != b"Y:":  # the command failed before streaming: its reply says why
-                s.read_reply(stray + s.token + go)
+                stream.buf[:0] = token + go
+                reply = stream.read_reply(what, accepted=True, output=stray)
+                self.device.decode(reply, what)
                 raise InternalError(f"the board's reader sent {go!r} instead of its stream")
-            listing = self._frames(s, use_raw)
-            s.read_reply(stray)
+            try:
+                listing = self._frames(s, use_raw)
+            except BaseException:
+                stream.abandon()
+                raise
+            self.device.decode(stream.read_reply(what, accepted=True, output=stray), what)
         if self.interrupted.is_set():
             raise KeyboardInterrupt
         if self.stopped():
             raise BoardFileError("cancelled; the files already read are whole")
         return listing
 
-    def _frames(self, s: _link.Stream, raw: bool) -> Listing:
+    def _frames(self, s: _Reader, raw: bool) -> Listing:
         kind, payload = self._frame(s, raw)
         if kind != _board.LISTING:
             raise InternalError(f"the board's reader began with frame kind {kind}")
@@ -162,10 +173,31 @@ class _Receiver:
         return listing
 
     @staticmethod
-    def _frame(s: _link.Stream, raw: bool) -> tuple[int, bytes]:
+    def _frame(s: _Reader, raw: bool) -> tuple[int, bytes]:
         if raw:
             head = s.read_exact(5, "the next frame of the file stream")
             size = int.from_bytes(head[1:], "little")
             return head[0], s.read_exact(size, "the file stream") if size else b""
         frame = binascii.a2b_base64(s.read_until(b"\n", "the next line of the file stream"))
         return frame[0], frame[5:]
+
+
+class _Reader:
+    """Exact reads on a held stream."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        self.write = stream.write
+
+    def read_until(self, marker: bytes, what: str) -> bytes:
+        return self.stream.read_until(marker, what)
+
+    def read_exact(self, n: int, what: str) -> bytes:
+        """``n`` bytes; each wait for more may take the link's timeout."""
+        buf = self.stream.buf
+        while len(buf) < n:
+            if not self.stream.fill(self.stream.timeout):
+                raise DeviceTimeoutError(f"timed out waiting for {what}")
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out

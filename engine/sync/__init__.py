@@ -1,14 +1,16 @@
 """Sync a host folder to a board: plan (one round trip), then transfer and atomic writes.
 
-``Device.sync`` and ``Device.sync_plan`` are thin wrappers around :func:`sync` and
-:func:`plan`; these take the same arguments plus knobs the TUI, the watch and the tests use.
+``Device.sync`` and ``Device.sync_plan`` (Belay's signature) build a :class:`SyncOptions`
+and call :func:`sync` and :func:`plan`, which take it whole, plus knobs the watch and the
+tests use. The sync drives the board through the device's public contract only.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
@@ -27,6 +29,7 @@ __all__ = [
     "SyncEntry",
     "SyncOptions",
     "SyncPlan",
+    "SyncReplay",
     "SyncResult",
     "apply_plan",
     "ignore_spec",
@@ -38,49 +41,30 @@ __all__ = [
 ]
 
 
-def plan(
-    device: Device,
-    folder: str | Path,
-    dst: str = "/",
-    keep: list[str] | str | bool | None = None,
-    ignore: list[str] | str | None = None,
-    minify: bool = True,
-    mpy_cross_binary: str | Path | bool | None = None,
-    only: list[str] | None = None,
-) -> SyncPlan:
+def plan(device: Device, options: SyncOptions) -> SyncPlan:
     """What a sync would do to each path; nothing is changed on the board or the host."""
-    options = SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
     return make_plan(device, options)
 
 
 def sync(
     device: Device,
-    folder: str | Path | SyncPlan | SyncOptions,
-    dst: str = "/",
-    keep: list[str] | str | bool | None = None,
-    ignore: list[str] | str | None = None,
-    minify: bool = True,
-    mpy_cross_binary: str | Path | bool | None = None,
+    target: str | Path | SyncOptions | SyncPlan,
     progress: ProgressCallback | None = None,
     *,
-    only: list[str] | None = None,
     compress: bool | None = None,
     raw: bool | None = None,
     cancel: threading.Event | None = None,
 ) -> SyncResult:
-    """Make the board's ``dst`` mirror ``folder``, or carry out a plan from :func:`plan`.
+    """Make the board mirror a folder (``SyncOptions``, or a folder with the defaults), or
+    carry out a plan from :func:`plan`.
 
     ``compress`` / ``raw`` force deflate or the raw binary stream off (default: used when the
     board has them); ``cancel`` stops after the current chunk.
     """
-    if isinstance(folder, SyncPlan):
-        the_plan = folder
+    if isinstance(target, SyncPlan):
+        the_plan = target
     else:
-        options = (
-            folder
-            if isinstance(folder, SyncOptions)
-            else SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary, only)
-        )
+        options = target if isinstance(target, SyncOptions) else SyncOptions.make(target)
         the_plan = make_plan(device, options)
     knobs = {"compress": compress, "raw": raw, "cancel": cancel}
     try:
@@ -90,7 +74,7 @@ def sync(
         # already) and sync again from a fresh plan: what was renamed into place is kept,
         # leftovers are cleaned. Without, say so.
         if not device.connected:
-            device._recover(e, "the sync", resend=True)
+            device.recover(e, "the sync")
         return apply_plan(device, make_plan(device, the_plan.options), progress, **knobs)
 
 
@@ -108,3 +92,14 @@ def put_files(
     folders made; nothing else touched. ``sources``: the host file of each, if any."""
     the_plan = copy_plan(device, dst, contents, sources or {})
     return apply_plan(device, the_plan, progress, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class SyncReplay:
+    """History: a sync, done again after a reconnect (only what changed travels)."""
+
+    kind: ClassVar[str] = "sync"
+    options: SyncOptions
+
+    def replay(self, device: Device) -> None:
+        sync(device, self.options)

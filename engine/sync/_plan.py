@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import codec
 from ..exceptions import SyncError
+from ..text import human_bytes
 from ._board import HASH_HEX, TEMP_SUFFIX, scan_code
 from ._local import DEFAULT_IGNORE, LocalTree, ignore_spec, project_ignore, scan
 from ._paths import (
@@ -73,6 +74,10 @@ class SyncOptions:
             else mpy_cross_binary,
             only=None if only is None else tuple(only),
         )
+
+    def whole(self) -> SyncOptions:
+        """The same sync over the whole folder (what a reconnect replays)."""
+        return replace(self, only=None)
 
 
 def _tuple(value):
@@ -208,8 +213,8 @@ class SyncPlan:
         if self.fits:
             return
         raise SyncError(
-            f"not enough room on the board: this sync needs {_size(self.room_needed)} but "
-            f"{self.dst} has {_size(self.room_free or 0)} free; nothing was written"
+            f"not enough room on the board: this sync needs {human_bytes(self.room_needed)} but "
+            f"{self.dst} has {human_bytes(self.room_free or 0)} free; nothing was written"
         )
 
 
@@ -413,7 +418,7 @@ def _scan_board(
     """Files (rel -> (size, hash)) and folders under ``dst``, in one round trip."""
     args = ",".join(codec.to_literal(v, "scan argument") for v in (dst, look, tuple(skip)))
     code = scan_code() + f"try:\n _BSs({args})\nexcept Exception as e:\n _BE(e)\n".encode()
-    caps, listing = device._exchange(code, f"the scan of {dst}")
+    caps, listing = device.call(code, f"the scan of {dst}")
     kind, deflate, raw, hashes, statvfs, mem = caps
     if kind == 0:
         raise SyncError(f"dst {dst!r} is a file on the board, not a folder")
@@ -456,9 +461,3 @@ def _room_needed(plan: SyncPlan) -> int:
         running -= _blocks(e.board_size or 0, block)
     dirs = sum(1 for e in plan.added if e.is_dir)
     return max(0, peak + dirs - freed) * block
-
-
-def _size(n: int) -> str:
-    if n < 10_000:
-        return f"{n} bytes"
-    return f"{n / 1024:.0f} KB" if n < 10_000_000 else f"{n / 1048576:.1f} MB"

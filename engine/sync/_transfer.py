@@ -24,18 +24,20 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import codec
+from .._repl import CTRL_D
+from .._reply import token_prefix_len
 from ..events import Progress, Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
 from ._board import ABORT, DEFLATED, STORED, writer_code
 from ._paths import parents
 from ._plan import SyncEntry, SyncPlan
-from ._webrepl import fits, send_webrepl, webrepl_of
+from ._webrepl import fits, send_webrepl
 
 if TYPE_CHECKING:
-    from .._repl import RawRepl
+    from ..connection import Stream
     from ..device import Device
 
 WBITS = 10  # deflate window: 1 KB of RAM on the board
@@ -52,6 +54,8 @@ UNIX_UNIT, UNIX_WINDOW = 1024, 4096
 # What a board prints when it restarts (its banner, a soft reboot, the raw REPL's greeting);
 # seen mid-stream it means the transfer is lost.
 _REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
+
+ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -90,10 +94,10 @@ def apply_plan(
     set it to stop after the current chunk (the file being written is dropped)."""
     plan.check_room()
     start = time.perf_counter()
-    sent0 = device._repl.bytes_out if device._repl else 0
+    link = device.connection
+    sent0 = link.stats.bytes_out
     board = plan.board
-    binary_safe = device._repl is not None and device._repl.transport.binary_safe
-    use_raw = board.raw and binary_safe if raw is None else raw and board.raw
+    use_raw = board.raw and link.binary_safe if raw is None else raw and board.raw
     use_deflate = board.deflate if compress is None else compress and board.deflate
     if plan.is_noop:
         seconds = time.perf_counter() - start
@@ -101,14 +105,15 @@ def apply_plan(
         return SyncResult(plan, 0, 0, 0, seconds, "none", False)
     chunk = CHUNK if board.mem_free >= SMALL_BOARD else SMALL_CHUNK
     prepare = _prepare_call(plan)
-    direct = [e for e in plan.writes if fits(e)] if webrepl_of(device) else []
+    channel = link.file_channel
+    direct = [e for e in plan.writes if fits(e)] if channel else []
     if direct:
         # WebREPL's file channel; a name too long for it goes the text way.
         mode, use_raw, use_deflate = "webrepl", False, False
         files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
         total = sum(len(plan.contents[e.path]) for e in direct) + sum(map(_wire, files))
         report = _Reporter(device, progress, total)
-        errors = send_webrepl(device, plan, direct, prepare, report, cancel)
+        errors = send_webrepl(device, channel, plan, direct, prepare, report, cancel)
         if files:
             errors += _send_text(device, prepare, files, report, cancel)
     else:
@@ -126,7 +131,7 @@ def apply_plan(
         shown = "; ".join(f"{path}: {why}" for path, why in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise SyncError(f"{len(errors)} path(s) could not be synced: {shown}{more}")
-    sent = (device._repl.bytes_out if device._repl else 0) - sent0
+    sent = link.stats.bytes_out - sent0
     seconds = time.perf_counter() - start
     written = tuple(e.path for e in plan.writes)
     deleted = tuple(e.path for e in plan.deleted)
@@ -214,11 +219,10 @@ def _deferred_interrupt() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _call(device: Device, code: bytes, what: str) -> object:
-    """One command of the text fallback. Not sent again after a reconnect (the writer's
-    state is gone with the reset): the sync as a whole is redone instead."""
-    kind, payload = device._exchange_raw(code, what, resend=False)
-    return device._result(kind, payload, what)
+def call(device: Device, code: bytes, what: str) -> Any:
+    """One command of the writer. Not sent again after a reconnect (the writer's state is
+    gone with the reset): the sync as a whole is redone instead."""
+    return device.call(code, what, resend=False)
 
 
 class _RawSender:
@@ -231,8 +235,8 @@ class _RawSender:
         self.report = report
         self.cancel = cancel
         self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
-        self.token = device._token.encode()
-        self.repl: RawRepl | None = None
+        self.token = device.connection.token_bytes
+        self.stream: Stream | None = None
         self.credit = 0  # bytes we may still send before the next acknowledgement
         self.unsent = 0  # bytes of this batch not yet sent
         self.stray = bytearray()  # board output that is not flow control
@@ -265,10 +269,10 @@ class _RawSender:
         call = f"_BSr({codec.to_literal(listing, 'the file list')},{self.unit},{biggest})"
         tail = "\n _BSS.clear()" if last else ""
         code = head + f"try:\n {call}{tail}\nexcept Exception as e:\n _BE(e)\n".encode()
-        with self.device._session("the sync") as repl:
-            self.repl = repl
-            repl.send_code(code)
-            repl.read_until(b"OK", "the board to accept the sync")
+        with self.device.connection.hold("the sync") as stream:
+            self.stream = stream
+            stream.send_code(code)
+            stream.read_until(b"OK", "the board to accept the sync")
             self.unsent = sum(_wire(f) for f in batch)
             try:
                 if self._wait_ready():
@@ -277,7 +281,7 @@ class _RawSender:
                 if self.unsent > 0:
                     # The writer ended early: what was sent after it reached the raw REPL
                     # as code, so the next exchange starts from a fresh prompt.
-                    self.device._resync = True
+                    stream.abandon()
             return self._finish()
 
     def _stream(self, batch: list[_File], interrupted: threading.Event) -> None:
@@ -294,48 +298,46 @@ class _RawSender:
     def _wait_ready(self) -> bool:
         """Wait for ``_BSr``'s go-ahead; False if the command ended before it (an error)."""
         marker = self.token + b"Y0:"
-        buf = self.repl.buf
+        buf = self.stream.buf
         while True:
             i = buf.find(marker)
             if i >= 0:
                 self.stray += buf[:i]
                 del buf[: i + len(marker)]
                 return True
-            if b"\x04" in buf:
+            if CTRL_D in buf:
                 return False
-            if not self.repl.fill(self.repl.timeout):
+            if not self.stream.fill(self.stream.timeout):
                 raise DeviceTimeoutError("timed out waiting for the board to start the sync")
 
     def _send(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             while self.credit <= 0:
-                if not self.repl.fill(self.repl.timeout):
+                if not self.stream.fill(self.stream.timeout):
                     raise DeviceTimeoutError(
                         "timed out: the board stopped taking sync data (is it still running?)"
                     )
                 self._take()
             n = min(self.credit, len(view))
-            self.repl.write(view[:n])
+            self.stream.write(view[:n])
             self.credit -= n
             self.unsent -= n
             view = view[n:]
-            if self.repl.fill(0):
+            if self.stream.fill(0):
                 self._take()
 
     def _take(self) -> None:
         """Turn acknowledgements in the receive buffer into credit; keep other output aside,
         and leave a reply (the token onwards) in the buffer for :meth:`_finish`."""
-        from ..device import _token_prefix_len
-
-        buf = self.repl.buf
+        buf = self.stream.buf
         end = buf.find(self.token)
         if end < 0:
-            end = len(buf) - _token_prefix_len(buf, self.token)
+            end = len(buf) - token_prefix_len(buf, self.token)
         acks = buf.count(1, 0, end)
         self.credit += acks * self.unit
         if acks != end:
-            self.stray += buf[:end].replace(b"\x01", b"")
+            self.stray += buf[:end].replace(ACK, b"")
         del buf[:end]
         if buf.startswith(self.token):
             raise _Replied
@@ -351,23 +353,19 @@ class _RawSender:
 
     def _finish(self) -> list[tuple[str, str]]:
         """Read ``_BSr``'s reply (the list of files that failed), passing other output on."""
-        from ..device import _ReplyReader
-
-        buf = self.repl.buf
-        while self.token not in buf and b"\x04" not in buf:
+        buf = self.stream.buf
+        while self.token not in buf and CTRL_D not in buf:
             self._check_reboot(bytes(buf))
-            if not self.repl.fill(self.repl.timeout):
+            if not self.stream.fill(self.stream.timeout):
                 raise DeviceTimeoutError("timed out waiting for the board to finish the sync")
         cut = buf.find(self.token)
-        if cut < 0 or b"\x04" in buf[:cut]:
-            cut = buf.find(b"\x04")
-        head = bytes(buf[:cut]).replace(b"\x01", b"")
+        if cut < 0 or CTRL_D in buf[:cut]:
+            cut = buf.find(CTRL_D)
+        output = bytes(self.stray) + bytes(buf[:cut]).replace(ACK, b"")
         del buf[:cut]
-        buf[:0] = b"OK" + bytes(self.stray) + head
         self.stray.clear()
-        reader = _ReplyReader(self.repl, self.token, self.device._output_sink)
-        kind, payload = reader.read("the sync")
-        return [tuple(e) for e in self.device._result(kind, payload, "the sync")]
+        reply = self.stream.read_reply("the sync", accepted=True, output=output)
+        return [tuple(e) for e in self.device.decode(reply, "the sync")]
 
 
 class _Replied(Exception):
@@ -385,17 +383,17 @@ def _send_text(
     head = writer_code() + b"from binascii import a2b_base64 as _BSd\n" + prepare
     final = b"_BF('R',repr(_BSS['e']))\n_BSS.clear()"
     if not files:
-        return [tuple(e) for e in _call(device, head + final, "the sync")]
-    _call(device, head + b"_BF('R','0')", "the sync")
+        return [tuple(e) for e in call(device, head + final, "the sync")]
+    call(device, head + b"_BF('R','0')", "the sync")
     for f in files:
         for step, size in _text_steps(f):
             if cancel is not None and cancel.is_set():
-                _call(device, b"_BSS['k']='cancelled'\n_BSc()\n_BF('R','0')", "the sync")
+                call(device, b"_BSS['k']='cancelled'\n_BSc()\n_BF('R','0')", "the sync")
                 raise SyncError("sync cancelled; files already renamed into place are complete")
-            _call(device, step + b"\n_BF('R','0')", f"the sync of {f.path}")
+            call(device, step + b"\n_BF('R','0')", f"the sync of {f.path}")
             if size:
                 report.advance(size, f.path)
-    return [tuple(e) for e in _call(device, final, "the sync")]
+    return [tuple(e) for e in call(device, final, "the sync")]
 
 
 def _text_steps(f: _File) -> list[tuple[bytes, int]]:

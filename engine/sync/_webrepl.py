@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from .. import codec
 from ..exceptions import SyncError
 from ..minify import minify
-from ..transport import WebreplTransport
-from ..transport._webrepl_protocol import HEADER_SIZE, MAX_NAME
+from ..transport._webrepl_protocol import MAX_NAME
 from ._board import TEMP_SUFFIX, writer_code
 from ._plan import SyncEntry, SyncPlan
 
 if TYPE_CHECKING:
+    from ..connection import FileChannel
     from ..device import Device
     from ._transfer import _Reporter
 
@@ -50,13 +50,6 @@ def _BSq(fs):
 """
 
 
-def webrepl_of(device: Device) -> WebreplTransport | None:
-    """The device's WebREPL transport, or None when it is on another link."""
-    repl = device._repl
-    transport = repl.transport if repl is not None else None
-    return transport if isinstance(transport, WebreplTransport) else None
-
-
 def fits(entry: SyncEntry) -> bool:
     """Whether the file's temporary name fits a WebREPL request (63 bytes)."""
     return len((entry.path + TEMP_SUFFIX).encode()) <= MAX_NAME
@@ -64,6 +57,7 @@ def fits(entry: SyncEntry) -> bool:
 
 def send_webrepl(
     device: Device,
+    channel: FileChannel,
     plan: SyncPlan,
     entries: list[SyncEntry],
     prepare: bytes,
@@ -76,27 +70,24 @@ def send_webrepl(
     One round trip when the files' folders exist: the puts, then one command that prepares
     and renames, its reply read with theirs. Otherwise the folders are made first.
     """
-    from ._transfer import _call
+    from ._transfer import call
 
     if cancel is not None and cancel.is_set():
         raise SyncError("sync cancelled; files already renamed into place are complete")
     head = writer_code() + minify(_RENAME.format(temp=TEMP_SUFFIX)).encode() + prepare
     if _folders_first(plan):
-        _call(device, head + b"_BF('R','0')", "the sync")
+        call(device, head + b"_BF('R','0')", "the sync")
         head = b""
     puts = [(e.path + TEMP_SUFFIX, plan.contents[e.path]) for e in entries]
     listing = [e.path for e in entries]
-    with device._lock:  # one exchange, in three steps
-        with device._session("the sync") as repl:
-            pending = repl.transport.send_puts(puts)
-            repl.bytes_out += sum(HEADER_SIZE + len(data) for _name, data in puts)
+    with device.connection.lock:  # one exchange, in three steps
+        pending = channel.send_puts(puts)
         for e in entries:
             report.advance(len(plan.contents[e.path]), e.path)
         # The board serves the puts before it reads this command: its input is one stream.
         rename = head + f"_BSq({codec.to_literal(listing, 'the file list')})".encode()
-        errors = [tuple(e) for e in _call(device, rename, "the sync")]
-        with device._session("the sync") as repl:
-            refused = repl.transport.put_replies(pending)
+        errors = [tuple(e) for e in call(device, rename, "the sync")]
+        refused = channel.put_replies(pending)
     failed = {path for path, _why in errors}
     for name, status in refused:
         path = name.removesuffix(TEMP_SUFFIX)

