@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.syntax import Syntax
@@ -22,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static, TextArea, Tree
 from textual.widgets.tree import TreeNode
 
-from engine import SyncPlan
+from engine import Device, SyncPlan
 from engine.events import Progress
 from engine.fs import FileInfo
 
@@ -282,12 +283,11 @@ class FilesPane(Vertical):
             if answer is None:
                 return
             target = self.project / answer
-            self._start(f"download {info.path}")
-            self.session.submit(
+            self._job(
                 f"download {info.path}",
                 lambda device: device.fs.get(info.path, target),
-                on_done=lambda _l: self._finish(f"downloaded {info.path} to {answer}"),
-                on_error=lambda e: self._failed(f"download {info.path}", e),
+                f"downloaded {info.path} to {answer}",
+                False,
             )
 
         question = f"Download {info.path} to (relative to the project):"
@@ -310,12 +310,10 @@ class FilesPane(Vertical):
             if answer is None:
                 return
             source = self.project / answer
-            self._start(f"upload {answer}")
-            self.session.submit(
+            self._job(
                 f"upload {answer}",
                 lambda device: device.fs.put(source, folder + "/"),
-                on_done=lambda _r: self._changed(f"uploaded {answer} to {folder}"),
-                on_error=lambda e: self._failed(f"upload {answer}", e),
+                f"uploaded {answer} to {folder}",
             )
 
         question = f"Upload to {folder} (a path in the project):"
@@ -329,11 +327,10 @@ class FilesPane(Vertical):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.session.submit(
+                self._job(
                     f"delete {info.path}",
                     lambda device: device.fs.remove(info.path, recursive=info.is_dir),
-                    on_done=lambda _r: self._changed(f"deleted {info.path}"),
-                    on_error=lambda e: self._failed(f"delete {info.path}", e),
+                    f"deleted {info.path}",
                 )
 
         self.app.push_screen(ConfirmScreen(f"Delete {what} from the board?", "Delete"), confirmed)
@@ -344,12 +341,7 @@ class FilesPane(Vertical):
         def chosen(name: str | None) -> None:
             if name is not None:
                 path = posixpath.join(folder, name)
-                self.session.submit(
-                    f"mkdir {path}",
-                    lambda device: device.fs.mkdir(path),
-                    on_done=lambda _r: self._changed(f"made {path}"),
-                    on_error=lambda e: self._failed(f"mkdir {path}", e),
-                )
+                self._job(f"mkdir {path}", lambda device: device.fs.mkdir(path), f"made {path}")
 
         self.app.push_screen(AskScreen(f"New folder in {folder}:", "", "Make"), chosen)
 
@@ -361,18 +353,27 @@ class FilesPane(Vertical):
         def chosen(name: str | None) -> None:
             if name is not None and name != info.name:
                 path = posixpath.join(posixpath.dirname(info.path), name)
-                self.session.submit(
+                self._job(
                     f"rename {info.path}",
                     lambda device: device.fs.rename(info.path, path),
-                    on_done=lambda _r: self._changed(f"renamed {info.path} to {path}"),
-                    on_error=lambda e: self._failed(f"rename {info.path}", e),
+                    f"renamed {info.path} to {path}",
                 )
 
         self.app.push_screen(AskScreen(f"Rename {info.path} to:", info.name, "Rename"), chosen)
 
-    def _changed(self, note: str) -> None:
-        self._finish(note)
-        self.refresh_tree()
+    def _job(
+        self, label: str, work: Callable[[Device], object], note: str, changes: bool = True
+    ) -> None:
+        """Run ``work`` on the board as ``label`` with its progress in the pane; then say
+        ``note``, and when it ``changes`` the board, list the tree again."""
+        self._start(label)
+
+        def done(_result: object) -> None:
+            self._finish(note)
+            if changes:
+                self.refresh_tree()
+
+        self.session.submit(label, work, on_done=done, on_error=lambda e: self._failed(label, e))
 
     # -- progress and outcomes -------------------------------------------------------------
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
 from engine import Device, SyncOptions
 
 from ..settings import resolve_port
@@ -62,4 +72,17 @@ def sync_options(args: argparse.Namespace) -> SyncOptions:
         ignore=args.ignore,
         minify=not args.no_minify,
         mpy_cross_binary=args.mpy_cross,
+    )
+
+
+def transfer_bar(console: Console) -> Progress:
+    """The progress bar of a transfer: what, bar, bytes, rate, time left; gone when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
     )

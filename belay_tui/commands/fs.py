@@ -14,18 +14,12 @@ from collections.abc import Callable, Iterator
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.tree import Tree
 
 from engine import BoardFileError, Device
 from engine.events import Progress as ProgressEvent
+
+from ._common import transfer_bar
 
 SHOW_AFTER = 0.3  # seconds a transfer runs before its progress bar appears
 
@@ -155,15 +149,7 @@ def _sha256(device: Device, args: argparse.Namespace, console: Console) -> None:
 @contextlib.contextmanager
 def _progress(console: Console, verb: str) -> Iterator[Callable[[ProgressEvent], None]]:
     """A progress callback whose bar appears only once the transfer has run a moment."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+    bar = transfer_bar(console)
     task = bar.add_task(verb, total=None)
     start = time.monotonic()
 

@@ -6,19 +6,11 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
 from engine import SyncPlan
 
-from ._common import add_port, add_sync_options, open_device, sync_options
+from ._common import add_port, add_sync_options, open_device, sync_options, transfer_bar
 
 STYLES = {
     "added": "green",
@@ -46,15 +38,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(plan_table(plan))
             console.print(_room_line(plan))
             return 0
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with transfer_bar(console) as bar:
             task = bar.add_task("sync", total=None)
 
             def show(event) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 
 from ..minify import minify
+from ..sync._board import HASH_FILE
 
 # Frame kinds of the reader's stream (board -> host): kind, 4-byte little-endian length,
 # payload. LISTING comes first: repr of ((path, size), ...), size -1 for a folder.
@@ -68,19 +69,11 @@ def _BKt(ps):
     _BF('R',repr(_BKa(ps)))
 """
 
+# The sync's file hash (_BSh), in full.
 _HASH = """
 def _BKh(p):
-    import hashlib,binascii
-    h=hashlib.sha256()
     b=bytearray(1024)
-    m=memoryview(b)
-    with open(p,'rb') as f:
-        while True:
-            k=f.readinto(b)
-            if not k:
-                break
-            h.update(m[:k])
-    _BF('R',repr(binascii.hexlify(h.digest()).decode()))
+    _BF('R',repr(_BSh(p,b,memoryview(b))[1]))
 """
 
 _DF = """
@@ -228,7 +221,7 @@ def op_code(name: str) -> bytes:
         "list": (_LIST,),
         "stat": (_STAT,),
         "tree": (_WALK, _TREE),
-        "hash": (_HASH,),
+        "hash": (HASH_FILE, _HASH),
         "df": (_DF,),
         "mkdir": (_MKDIR,),
         "remove": (_WALK, _REMOVE),

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import codec
-from ..events import Progress
+from .._streaming import ProgressCallback, Reporter, deferred_interrupt
 from ..exceptions import BoardFileError, DeviceTimeoutError, InternalError
-from ..sync._transfer import _deferred_interrupt
 from ..transport._webrepl_protocol import MAX_NAME
 from . import _board
 from ._errors import board_errors, explain
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
     from ..device import Device
 
 FileSink = Callable[[str, bytes], None]  # (board path, content) of each file read
-ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -49,20 +47,6 @@ class Listing:
     @property
     def total(self) -> int:
         return sum(size for _path, size in self.entries if size > 0)
-
-
-class _Counter:
-    """Progress in file bytes, to the callback and the device's events."""
-
-    def __init__(self, device: Device, callback: ProgressCallback | None, total: int) -> None:
-        self.device, self.callback, self.total, self.done = device, callback, total, 0
-
-    def advance(self, n: int, item: str) -> None:
-        self.done += n
-        event = Progress("get", self.done, self.total, item)
-        if self.callback is not None:
-            self.callback(event)
-        self.device.events.publish(event)
 
 
 def read_paths(
@@ -88,7 +72,7 @@ def read_paths(
                 raise explain(errno.EISDIR, paths[0])
             files = [(p, size) for p, size in listing.entries if size >= 0]
             if all(len(p.encode()) <= MAX_NAME for p, _size in files):
-                counter = _Counter(device, progress, listing.total)
+                counter = Reporter(device, progress, listing.total, "get")
                 contents = channel.get_files(files, lambda n: counter.advance(n, ""))
                 for (path, _size), data in zip(files, contents, strict=True):
                     on_file(path, data)
@@ -124,7 +108,7 @@ class _Receiver:
         args += f",{_board.WINDOW},{_board.ABORT},{int(folders)}"
         code = _board.reader_code() + _board.guarded(f"_BKg({args})")
         token = link.token_bytes
-        with _deferred_interrupt() as self.interrupted, link.hold(what) as stream:
+        with deferred_interrupt() as self.interrupted, link.hold(what) as stream:
             s = _Reader(stream)
             stream.send_code(code)
             stream.read_until(b"OK", f"the board to accept {what}")
@@ -153,7 +137,7 @@ class _Receiver:
             raise InternalError(f"the board's reader began with frame kind {kind}")
         entries = codec.from_literal(payload.decode(), "the listing")
         listing = Listing([(path, size) for path, size in entries])
-        counter = _Counter(self.device, self.progress, listing.total)
+        counter = Reporter(self.device, self.progress, listing.total, "get")
         files = iter(p for p, size in listing.entries if size >= 0)
         path, data = next(files, ""), bytearray()
         while kind != _board.END:

@@ -18,6 +18,23 @@ HASH_HEX = 16  # hex digits of sha256 kept: 64 bits tell a changed file from an 
 # Chunk flags in the raw stream: each chunk of a file is preceded by one of these.
 ABORT, STORED, DEFLATED = 0, 1, 2
 
+# _BSh(path, buffer, its memoryview) -> (size, sha256 in hex): a file hashed in buffer-sized
+# reads (needs hashlib). Shared with device.fs's sha256.
+HASH_FILE = """
+def _BSh(p,b,m):
+    import hashlib,binascii
+    h=hashlib.sha256()
+    n=0
+    with open(p,'rb') as f:
+        while True:
+            k=f.readinto(b)
+            if not k:
+                break
+            h.update(m[:k])
+            n+=k
+    return n,binascii.hexlify(h.digest()).decode()
+"""
+
 # _BSs(dst, paths, skip) -> (capabilities, listing). ``paths``: None to walk all of dst, or
 # paths relative to dst to look at (a watch's changed files). ``skip``: relative folders to
 # list but not enter (kept, and not in the local folder). The listing is one entry per
@@ -39,16 +56,8 @@ def _BSs(d,ps,sk):
     def hf(p):
         if not hashlib:
             return os.stat(p)[6],''
-        h=hashlib.sha256()
-        n=0
-        with open(p,'rb') as f:
-            while True:
-                k=f.readinto(b)
-                if not k:
-                    break
-                h.update(m[:k])
-                n+=k
-        return n,binascii.hexlify(h.digest()[:{half}]).decode()
+        n,x=_BSh(p,b,m)
+        return n,x[:{hexes}]
     def st(p):
         try:
             return os.stat(fp(p))[0]&0x4000
@@ -244,7 +253,7 @@ def _BSr(fs,a,n):
 
 @functools.cache
 def scan_code() -> bytes:
-    return minify(_SCAN.format(half=HASH_HEX // 2)).encode()
+    return minify(HASH_FILE + _SCAN.format(hexes=HASH_HEX)).encode()
 
 
 @functools.cache

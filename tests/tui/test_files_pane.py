@@ -108,14 +108,20 @@ async def test_open_text_and_binary(make_app):
         assert "binary, hex" in str(app.query_one("#files-title").render())
 
 
+async def edit_main(pilot, text: str):
+    """main.py on the board with ``text``, open in the editor; the board's root."""
+    app = pilot.app
+    pane = await files_tab(pilot, {"main.py": text})
+    await select(pilot, pane, "main.py")
+    await pilot.press("e")
+    await until(pilot, lambda: pane.editing and app.session.idle, "the editor")
+    return app.session.board.root
+
+
 async def test_edit_and_save_atomically(make_app):
     app = make_app()
     async with app.run_test() as pilot:
-        pane = await files_tab(pilot, {"main.py": "y = 2\n"})
-        root = app.session.board.root
-        await select(pilot, pane, "main.py")
-        await pilot.press("e")
-        await until(pilot, lambda: pane.editing and app.session.idle, "the editor")
+        root = await edit_main(pilot, "y = 2\n")
         assert app.focused is app.query_one("#files-editor", TextArea)
         await pilot.press("end", *" + 1", "ctrl+s")
         await until(pilot, lambda: (root / "main.py").read_text() == "y = 2 + 1\n", "the save")
@@ -126,11 +132,7 @@ async def test_edit_and_save_atomically(make_app):
 async def test_save_warns_when_the_board_copy_changed(make_app):
     app = make_app()
     async with app.run_test() as pilot:
-        pane = await files_tab(pilot, {"main.py": "mine\n"})
-        root = app.session.board.root
-        await select(pilot, pane, "main.py")
-        await pilot.press("e")
-        await until(pilot, lambda: pane.editing and app.session.idle, "the editor")
+        root = await edit_main(pilot, "mine\n")
         (root / "main.py").write_text("theirs\n")  # written from elsewhere meanwhile
         await pilot.press("end", *"!", "ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the warning")
