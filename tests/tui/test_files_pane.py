@@ -100,7 +100,7 @@ async def test_open_text_and_binary(make_app):
         await pilot.press("o")
         await until(pilot, lambda: pane.opened and app.session.idle, "the file")
         assert "return 42" in shown(app)
-        assert "/a.py  23 B · text" == str(app.query_one("#files-title").render())
+        assert str(app.query_one("#files-title").render()) == "/a.py  23 B · text"
         await select(pilot, pane, "b.bin")
         await pilot.press("enter")
         await until(pilot, lambda: pane.opened[0] == "/b.bin" and app.session.idle, "b.bin")
