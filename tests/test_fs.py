@@ -172,3 +172,22 @@ def test_cli_errors_are_one_line(board, capsys, argv, message):
     err = capsys.readouterr().err
     assert " ".join(err.split()) == message
     assert files(board.root) == {"app/a.txt": b"x"}
+
+
+def test_a_cancelled_read_stops_between_frames_and_leaves_the_link_clean(device, board, tmp_path):
+    import threading
+
+    write(board.root, "big.bin", os.urandom(200_000))
+    write(board.root, "small.txt", "s")
+    cancel = threading.Event()
+    seen: list[Progress] = []
+
+    def progress(event: Progress) -> None:
+        seen.append(event)
+        cancel.set()  # after the first chunk
+
+    with pytest.raises(BoardFileError, match="cancelled"):
+        device.fs.get("/", tmp_path / "out", progress, cancel=cancel)
+    assert seen[-1].done < 200_000  # stopped long before the end
+    assert not (tmp_path / "out" / "big.bin").exists()  # nothing half-written
+    assert device.fs.read_bytes("/small.txt") == b"s"
