@@ -86,6 +86,10 @@ def test_write_rename_remove(device, board):
     assert files(board.root) == {} and fs.ls() == []
     with pytest.raises(BoardFileError, match="root folder cannot be removed"):
         fs.remove("/", recursive=True)
+    fs.write_bytes("/d/in.txt", b"in")
+    with pytest.raises(SyncError, match="/d is a folder on the board; nothing was written"):
+        fs.write_bytes("/d", b"not over a folder")
+    assert files(board.root) == {"d/in.txt": b"in"}
 
 
 def test_bad_paths_are_one_line_errors(device, board):

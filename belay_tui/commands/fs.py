@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         v = verbs.add_parser(name, help=help)
         v.add_argument("port", help="serial port, usb:VID:PID, ws://host[:port], auto or virtual")
         v.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
-        v.set_defaults(handler=partial_run(handler))
+        v.set_defaults(handler=_with_device(handler))
         return v
 
     v = verb("ls", "list a folder", _ls)
@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("path")
 
 
-def partial_run(handler: Callable) -> Callable[[argparse.Namespace], int]:
+def _with_device(handler: Callable) -> Callable[[argparse.Namespace], int]:
     """Open the device, run the verb, close it."""
 
     def run(args: argparse.Namespace) -> int:

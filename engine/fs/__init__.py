@@ -167,7 +167,7 @@ class BoardFiles:
         if path == "/":
             raise explain(errno.EISDIR, path)
         folder, name = posixpath.split(path)
-        return self._put(folder, {name: bytes(data)}, {}, progress, None)
+        return put_files(self.device, folder, {name: bytes(data)}, {}, progress)
 
     def put(
         self,
@@ -194,13 +194,11 @@ class BoardFiles:
             tree = scan(source, ignore_spec([]))
             contents = {rel: f.path.read_bytes() for rel, f in tree.files.items()}
             sources = {rel: f.path for rel, f in tree.files.items()}
-            return self._put(target, contents, sources, progress, cancel)
+            return put_files(self.device, target, contents, sources, progress, cancel=cancel)
         if there is not None and there.is_dir:
             raise explain(errno.EISDIR, target)
         folder, name = posixpath.split(target)
-        return self._put(folder, {name: source.read_bytes()}, {name: source}, progress, cancel)
-
-    def _put(self, folder, contents, sources, progress, cancel) -> SyncResult:
+        contents, sources = {name: source.read_bytes()}, {name: source}
         return put_files(self.device, folder, contents, sources, progress, cancel=cancel)
 
     def _kind(self, path: str) -> FileInfo | None:

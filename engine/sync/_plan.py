@@ -265,6 +265,9 @@ def copy_plan(
     dst = normalize_dst(dst)
     look = sorted({*contents, *(rel + TEMP_SUFFIX for rel in contents)})
     info, board_files, board_dirs = _scan_board(device, dst, look, [])
+    folders = sorted(board_path(dst, rel) for rel in contents if rel in board_dirs)
+    if folders:
+        raise SyncError(f"{folders[0]} is a folder on the board; nothing was written")
     dirs = {p for rel in contents for p in parents(rel)}
     local = _Local(
         {rel: rel for rel in contents},
