@@ -195,3 +195,13 @@ def test_a_cancelled_read_stops_between_frames_and_leaves_the_link_clean(device,
     assert seen[-1].done < 200_000  # stopped long before the end
     assert not (tmp_path / "out" / "big.bin").exists()  # nothing half-written
     assert device.fs.read_bytes("/small.txt") == b"s"
+
+
+def test_cli_put_on_a_full_board_is_one_line(tmp_path, capsys):
+    big = write(tmp_path, "big.bin", os.urandom(100_000))
+    with VirtualBoard(root=tmp_path / "flash", fs_size=64 * 1024) as vb:
+        assert main(["fs", "put", vb.port, str(big)]) == 1
+        err = " ".join(capsys.readouterr().err.split())
+        assert err.startswith("error: not enough room on the board: this sync needs 100.0 KB")
+        assert err.endswith("; nothing was written")
+        assert files(vb.root) == {}
