@@ -24,6 +24,7 @@ from engine.events import (
     Connected,
     DependencyStatus,
     DeviceReport,
+    LinkPhase,
     LinkState,
     Progress,
     Synced,
@@ -173,7 +174,7 @@ class BelayApp(App[int]):
         if status.usable and not was_usable:
             self.sync_pane.dry_run()  # (re)connected: compare the folder with this board
         self.repl.refresh_state()
-        if status.state in ("lost", "failed"):
+        if status.state in (LinkPhase.LOST, LinkPhase.FAILED):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
@@ -192,23 +193,23 @@ class BelayApp(App[int]):
         elif isinstance(event, DeviceReport):
             self.status_bar.mem_free = event.mem_free
         elif isinstance(event, Progress):
-            self.sync_pane.on_progress(event)
-            self.deps_pane.on_progress(event)
-            self.files_pane.on_progress(event)
+            self.sync_pane.show_progress(event)
+            self.deps_pane.show_progress(event)
+            self.files_pane.show_progress(event)
         elif isinstance(event, Synced):
             when = time.strftime("%H:%M:%S", time.localtime(event.at))
             self.status_bar.last_sync = f"{when} ({len(event.written)} written)"
-            self.sync_pane.on_synced(event)
+            self.sync_pane.show_synced(event)
             if self.query_one(TabbedContent).active == "files":
                 self.files_pane.refresh_tree()
         elif isinstance(event, WatchStatus):
-            self.sync_pane.on_watch_status(event)
+            self.sync_pane.show_watch_status(event)
             self.repl.watch_syncing = event.state == "syncing"
             self.repl.refresh_state()
         elif isinstance(event, SyncFailed):
             self.report(f"watch: {self.session.reason(event.message)}")
         elif isinstance(event, DependencyStatus):
-            self.deps_pane.on_dependency_status(event)
+            self.deps_pane.show_dependency_status(event)
 
     @while_running
     def on_tabbed_content_tab_activated(self, message: TabbedContent.TabActivated) -> None:
@@ -257,9 +258,9 @@ class BelayApp(App[int]):
                 return False
             return board.plugged if action != "replug" else not board.plugged
         if action == "reconnect":
-            return state in ("lost", "reconnecting", "failed")
+            return state.down
         if action == "soft_reset":
-            return None if state not in ("connected", "busy") else True
+            return True if state.usable else None
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

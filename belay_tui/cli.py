@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from engine import BelayException
+from engine.text import last_line
 
 # Module names under belay_tui.commands, in the order --help lists them.
 COMMANDS = [
@@ -95,8 +96,7 @@ def _one_line(e: BaseException) -> str:
     if "\n" in text and "Traceback" in text:
         # A board traceback: the last line says what happened; the rest goes above it.
         err.print(text.rsplit("\n", 1)[0], markup=False)
-        return text.rsplit("\n", 1)[-1]
-    return text.replace("\n", " ")
+    return last_line(e)
 
 
 if __name__ == "__main__":

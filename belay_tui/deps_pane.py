@@ -24,11 +24,11 @@ from engine import (
     update,
 )
 from engine.events import DependencyStatus, Progress
+from engine.text import human_bytes
 
 from .actions import bindings
 from .messages import Failure
 from .session import Session
-from .status_bar import human_bytes
 
 NO_PROJECT = (
     "No pyproject.toml here or above: `belay-tui new DIR` makes a project, and its "
@@ -160,7 +160,7 @@ class DepsPane(Vertical):
             return None
         return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
 
-    def on_dependency_status(self, event: DependencyStatus) -> None:
+    def show_dependency_status(self, event: DependencyStatus) -> None:
         key = f"{event.group}/{event.name}"
         if event.state == "failed":
             self.failed[key] = event
@@ -168,7 +168,7 @@ class DepsPane(Vertical):
             text = status_text(event.state, event.detail, event.done, event.total)
             self.table.update_cell(key, "status", text)
 
-    def on_progress(self, event: Progress) -> None:
+    def show_progress(self, event: Progress) -> None:
         if self.busy == "install" and event.task.startswith("sync "):
             self._state(
                 f"install: {event.task} {human_bytes(event.done)} of "

@@ -391,7 +391,7 @@ class FilesPane(Vertical):
         self._progress(0, 1, f"{what} failed")
         self.post_message(Failure(what, reason))
 
-    def on_progress(self, event: Progress) -> None:
+    def show_progress(self, event: Progress) -> None:
         """A transfer this pane started moving on (reads are "get", writes the sync's)."""
         if self.busy is not None and event.task in ("get", "sync"):
             self._progress(event.done, event.total, self.busy)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from engine.events import Event
+    from engine.events import Event, LinkState
 
-    from .session import Job, LinkStatus
+    from .jobs import Job
 
 
 class BoardOutput(Message):
@@ -35,7 +35,7 @@ class JobEnded(Message):
 
 
 class LinkChanged(Message):
-    def __init__(self, status: LinkStatus) -> None:
+    def __init__(self, status: LinkState) -> None:
         super().__init__()
         self.status = status
 

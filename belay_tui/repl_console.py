@@ -15,9 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from engine import ConnectionLost, PyboardException
+from engine.events import LinkPhase
 
+from .jobs import Job
 from .repl_input import ReplInput
-from .session import Job, Session
+from .session import Session
 from .transcript import Transcript
 
 IDLE_HINT = "Enter runs · a blank line ends a block · ↑↓ history · ^c interrupt · ^d reset"
@@ -151,7 +153,7 @@ class ReplConsole(Vertical):
         status = self.session.status
         waiting = [j for j in self._pending if self.session.blocker(j)]
         running = self.session.running
-        if not status.usable and status.state not in ("connecting", "reconnecting"):
+        if not status.usable and status.state not in (LinkPhase.CONNECTING, LinkPhase.RECONNECTING):
             text, cls = f"not connected ({status.state}) · ^r reconnects", "-lost"
         elif waiting:
             blocker = self.session.blocker(waiting[0])
@@ -162,7 +164,7 @@ class ReplConsole(Vertical):
             text, cls = "input waits: the board is busy with a watch sync", "-waiting"
         elif running is not None and running in self._pending:
             text, cls = "running… ^c interrupts · ^d soft-resets after it", "-running"
-        elif status.state in ("connecting", "reconnecting"):
+        elif status.state in (LinkPhase.CONNECTING, LinkPhase.RECONNECTING):
             text, cls = f"{status.state}… input runs once the board is ready", "-waiting"
         else:
             text, cls = IDLE_HINT, ""

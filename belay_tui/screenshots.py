@@ -18,6 +18,8 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from engine.events import LinkPhase
+
 from .app import BelayApp
 
 SIZE = (80, 24)
@@ -59,7 +61,7 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeou
 async def settle(pilot: Pilot) -> None:
     """Wait until the board is connected and nothing runs."""
     app: BelayApp = pilot.app
-    await until(pilot, lambda: app.session.status.state == "connected", "the connection")
+    await until(pilot, lambda: app.session.status.state == LinkPhase.CONNECTED, "the connection")
     await until(pilot, lambda: app.session.idle and not app.repl.pending, "the board")
     await until(pilot, lambda: app.status_bar.mem_free is not None, "the first report")
     app.repl.input.cursor_blink = False
@@ -99,7 +101,7 @@ async def lost(pilot: Pilot) -> None:
     await pilot.press("enter")
     await until(pilot, lambda: not app.session.board.plugged, "the unplug")
     await type_lines(pilot, "1 + 1")
-    await until(pilot, lambda: app.session.status.state == "lost", "the loss")
+    await until(pilot, lambda: app.session.status.state == LinkPhase.LOST, "the loss")
 
 
 async def syncing(pilot: Pilot) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,11 @@ from engine import (
     SyncOptions,
     VirtualBoard,
 )
-from engine.events import Connected, Event, LinkState, Output
+from engine.events import Connected, Event, LinkPhase, LinkState, Output
+from engine.text import last_line
 from engine.watch import Watcher
 
+from .jobs import Job, Lane
 from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
 from .session_log import SessionLog
 from .settings import VIRTUAL
@@ -39,70 +40,9 @@ from .settings import VIRTUAL
 VIRTUAL_LABEL = "virtual board"
 
 
-@dataclass(frozen=True)
-class LinkStatus:
-    """Where the link stands. ``state`` is one of connecting, connected, busy, lost,
-    reconnecting, restoring, failed; ``attempt`` of ``attempts`` while reconnecting."""
-
-    state: str
-    reason: str = ""
-    attempt: int = 0
-    attempts: int = 0
-
-    @property
-    def usable(self) -> bool:
-        return self.state in ("connected", "busy")
-
-
-@dataclass(eq=False)
-class Job:
-    """One piece of engine work. ``work`` gets the connected :class:`Device` (None for the
-    connect job itself). ``on_error`` handles a failure; without it the app notifies."""
-
-    label: str
-    work: Callable[[Device | None], Any]
-    on_done: Callable[[Any], None] | None = None
-    on_error: Callable[[BaseException], None] | None = None
-    needs_device: bool = True
-    lane: bool = True  # False: host-only work (downloads) that need not wait for the board
-    result: Any = None
-    error: BaseException | None = None
-
-
-class Lane:
-    """Turn-taking in arrival order. ``close`` wakes every waiter and refuses new turns."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._issued = 0
-        self._serving = 0
-        self.closed = False
-
-    def ticket(self) -> int:
-        with self._cond:
-            self._issued += 1
-            return self._issued - 1
-
-    def wait(self, ticket: int) -> bool:
-        """Block until ``ticket`` is served; False when the lane closed meanwhile."""
-        with self._cond:
-            self._cond.wait_for(lambda: self.closed or self._serving == ticket)
-            return not self.closed
-
-    def done(self) -> None:
-        with self._cond:
-            self._serving += 1
-            self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
-
-
 class Session:
-    """Owns the :class:`Device`, its :class:`Link` supervisor and, for ``virtual``, the
-    virtual board, on behalf of the app.
+    """Owns the :class:`Device` and its :class:`Link` supervisor on behalf of the app (for
+    ``virtual``, the device starts and owns the virtual board).
 
     The link state the app shows is the supervisor's (connecting, connected, lost,
     reconnecting n of m, restoring, failed), except that while a job of the user's runs it
@@ -121,30 +61,40 @@ class Session:
         self.events.subscribe(self._on_event)
         self.device: Device | None = None
         self.link: Link | None = None
-        self.board: VirtualBoard | None = None
         self.watcher: Watcher | None = None
         self.running: Job | None = None
         self.queued: list[Job] = []
-        self._link_status = LinkStatus("connecting")
-        self._shown: LinkStatus | None = None
+        self._link_status = self._state(LinkPhase.CONNECTING)
+        self._shown: LinkState | None = None
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
         self._output: list[str] = []
 
     @property
+    def board(self) -> VirtualBoard | None:
+        """The virtual board, once the device has started it (``virtual`` only)."""
+        return self.device.virtual_board if self.device is not None else None
+
+    @property
     def is_virtual(self) -> bool:
         return self.port == VIRTUAL
 
     @property
-    def status(self) -> LinkStatus:
+    def status(self) -> LinkState:
         link = self._link_status
         job = self.running
-        if job is not None and link.state in ("connected", "busy"):
-            return LinkStatus("busy", job.label)
-        if link.state == "busy":  # the engine's own view of a call the app did not start
-            return LinkStatus("connected")
+        if job is not None and link.usable:
+            return self._state(LinkPhase.BUSY, job.label)
+        if link.state == LinkPhase.BUSY:  # the engine's view of a call the app did not start
+            return self._state(LinkPhase.CONNECTED)
         return link
+
+    def _state(
+        self, phase: LinkPhase, reason: str = "", attempt: int = 0, attempts: int = 0
+    ) -> LinkState:
+        """The engine's link state as the app shows it: named by the session's label."""
+        return LinkState(self.label, phase, reason, attempt, attempts)
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -224,7 +174,7 @@ class Session:
         except BaseException as e:  # noqa: BLE001 - Ctrl-C on the board arrives as KeyboardInterrupt
             job.error = e
             if isinstance(e, ConnectionLost) and self._link_status.usable:
-                self._set_link(LinkStatus("lost", self.reason(e)))
+                self._set_link(self._state(LinkPhase.LOST, self.reason(e)))
 
     # -- connecting ----------------------------------------------------------------------
 
@@ -243,23 +193,17 @@ class Session:
             self.device.reconnect(attempts=1)
 
     def _open(self, _device: None) -> None:
-        self._set_link(LinkStatus("connecting"))
+        self._set_link(self._state(LinkPhase.CONNECTING))
         try:
-            port = self.port
-            if self.is_virtual:
-                if self.board is None:
-                    self.board = VirtualBoard()
-                self.board.start()
-                port = self.board.port
             device = Device(
-                port,
+                self.port,  # "virtual": the device starts the board, and owns it
                 attempts=self.attempts,
                 password=self._password,
                 output=self._on_output,
                 events=self.events,
             )
         except BaseException as e:
-            self._set_link(LinkStatus("failed", self.reason(e)))
+            self._set_link(self._state(LinkPhase.FAILED, self.reason(e)))
             raise
         self.device = device
         self.link = Link(device).start()
@@ -291,12 +235,12 @@ class Session:
 
     def reason(self, e: BaseException | str) -> str:
         """Why ``e`` happened, in one line, naming the virtual board rather than its pty."""
-        text = e if isinstance(e, str) else one_line(e)
+        text = e if isinstance(e, str) else last_line(e)
         if self.board is not None:
             text = text.replace(self.board.port, self.label)
         return text
 
-    def _set_link(self, status: LinkStatus) -> None:
+    def _set_link(self, status: LinkState) -> None:
         # Connections are logged with the board's details from the Connected event.
         if status.state != self._link_status.state and not status.usable:
             detail = f" (attempt {status.attempt})" if status.attempt else ""
@@ -329,7 +273,7 @@ class Session:
         board. Bounded: a board that does not answer cannot hold the app open."""
         self._lane.close()
         self.interrupt()
-        device, board, link, watcher = self.device, self.board, self.link, self.watcher
+        device, link, watcher = self.device, self.link, self.watcher
         if watcher is not None:
             watcher.stop()
         if link is not None:
@@ -338,8 +282,9 @@ class Session:
             closer = threading.Thread(target=_quiet_close, args=(device,), daemon=True)
             closer.start()
             closer.join(3.0)
-        if board is not None:
-            board.close()
+            board = device.virtual_board
+            if board is not None:  # closed with the device, unless that took too long
+                board.close()
         self.log.write("closed", self.label)
         self.log.close()
 
@@ -367,16 +312,10 @@ class Session:
             self.log.write("connected", f"{self.label}: {impl.name} {version} ({event.count})")
         elif isinstance(event, LinkState):
             reason = self.reason(event.reason)
-            self._set_link(LinkStatus(event.state, reason, event.attempt, event.attempts))
+            self._set_link(self._state(event.state, reason, event.attempt, event.attempts))
         self.app.post_message(EngineEvent(event))
 
 
 def _quiet_close(device: Device) -> None:
     with contextlib.suppress(BelayException, OSError):
         device.close()
-
-
-def one_line(e: BaseException) -> str:
-    """The reason in one line: a board traceback's last line, or the message itself."""
-    text = str(e).strip() or type(e).__name__
-    return text.splitlines()[-1] if "Traceback" in text else " ".join(text.split())

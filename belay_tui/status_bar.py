@@ -11,25 +11,18 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from .session import LinkStatus
+from engine.events import LinkPhase, LinkState
+from engine.text import human_bytes
 
 STATE_STYLE = {
-    "connecting": "yellow",
-    "reconnecting": "bold",
-    "restoring": "yellow",
-    "connected": "green",
-    "busy": "cyan",
-    "lost": "bold",
-    "failed": "bold",
+    LinkPhase.CONNECTING: "yellow",
+    LinkPhase.RECONNECTING: "bold",
+    LinkPhase.RESTORING: "yellow",
+    LinkPhase.CONNECTED: "green",
+    LinkPhase.BUSY: "cyan",
+    LinkPhase.LOST: "bold",
+    LinkPhase.FAILED: "bold",
 }
-
-
-def human_bytes(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
 
 
 def pin_mark(value: int) -> str:
@@ -39,7 +32,7 @@ def pin_mark(value: int) -> str:
 class StatusBar(Widget):
     """Shows what the app tells it; never talks to the board."""
 
-    status: reactive[LinkStatus] = reactive(LinkStatus("connecting"))
+    status: reactive[LinkState] = reactive(LinkState("", LinkPhase.CONNECTING))
     board: reactive[str] = reactive("")  # e.g. "MicroPython 1.29.0 · linux x64"
     connects: reactive[int] = reactive(0)
     mem_free: reactive[int | None] = reactive(None)
@@ -51,18 +44,18 @@ class StatusBar(Widget):
         super().__init__(**kwargs)
         self.port_label = port_label
 
-    def watch_status(self, status: LinkStatus) -> None:
-        self.set_class(status.state in ("lost", "reconnecting", "failed"), "-lost")
+    def watch_status(self, status: LinkState) -> None:
+        self.set_class(status.state.down, "-lost")
 
     def link_text(self) -> str:
         s = self.status
         text = s.state
-        if s.state == "reconnecting" and s.attempts:
+        if s.state == LinkPhase.RECONNECTING and s.attempts:
             total = "∞" if s.attempts < 0 else str(s.attempts)
             text += f" (attempt {s.attempt} of {total})"
-        elif s.state == "busy" and s.reason:
+        elif s.state == LinkPhase.BUSY and s.reason:
             text += f": {s.reason}"
-        if s.state in ("lost", "failed"):
+        if s.state in (LinkPhase.LOST, LinkPhase.FAILED):
             # The engine's reasons often start with the state ("lost /dev/ttyACM0: ...").
             if s.reason:
                 text = s.reason if s.reason.startswith(s.state + " ") else f"{text}: {s.reason}"

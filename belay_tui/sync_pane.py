@@ -20,11 +20,11 @@ from textual.widgets.tree import TreeNode
 
 from engine import BelayException, SyncEntry, SyncPlan, SyncResult
 from engine.events import Progress, Synced, WatchStatus
+from engine.text import human_bytes
 
 from .actions import bindings
 from .messages import Failure
 from .session import Session
-from .status_bar import human_bytes
 from .sync_source import NO_SOURCE, SyncSource, find_sync_source
 
 #: How each action is marked in the tree, and in the totals.
@@ -82,6 +82,8 @@ def result_line(result: SyncResult, link_rate: int, when: str) -> str:
         if link_rate:
             line += f" = {rate / link_rate:.1f}× the link ({human_bytes(link_rate)}/s)"
         line += f" · sent {human_bytes(result.bytes_sent)}"
+    if result.not_minified:
+        line += f" · {len(result.not_minified)} not minified"
     return line
 
 
@@ -227,7 +229,7 @@ class SyncPane(Vertical):
         self.query_one("#sync-last", Static).update(Text(f"last sync failed: {reason}", "red"))
         self.post_message(Failure("sync", reason))
 
-    def on_synced(self, event: Synced) -> None:
+    def show_synced(self, event: Synced) -> None:
         """Any sync's end (this pane's, a watch's, an install's): the short figures. This
         pane's own sync then adds bytes and rate (``_synced``)."""
         when = time.strftime("%H:%M:%S", time.localtime(event.at))
@@ -258,7 +260,7 @@ class SyncPane(Vertical):
             return
         self._watch_state("starting")
 
-    def on_watch_status(self, event: WatchStatus) -> None:
+    def show_watch_status(self, event: WatchStatus) -> None:
         if self.session.watcher is not None:
             self._watch_state(event.state)
 
@@ -269,7 +271,7 @@ class SyncPane(Vertical):
         )
         self.post_message(self.WatchChanged(on))
 
-    def on_progress(self, event: Progress) -> None:
+    def show_progress(self, event: Progress) -> None:
         if event.task == "sync":
             self._progress(event.done, event.total, event.item)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .sync import SyncOptions, SyncPlan, SyncReplay, SyncResult, plan, sync
 
@@ -32,7 +32,7 @@ class FileMethods:
         return BoardFiles(self)
 
     def sync_plan(
-        self: Device,
+        self,
         folder: str | os.PathLike | SyncOptions,
         dst: str = "/",
         keep: list[str] | str | bool | None = None,
@@ -42,10 +42,10 @@ class FileMethods:
     ) -> SyncPlan:
         """What :meth:`sync` would do to every path (a :class:`~engine.SyncPlan`), learned in
         one round trip; nothing changes. Pass the plan to :meth:`sync` to carry it out."""
-        return plan(self, _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
+        return plan(_device(self), _options(folder, dst, keep, ignore, minify, mpy_cross_binary))
 
     def sync(
-        self: Device,
+        self,
         folder: str | os.PathLike | SyncPlan | SyncOptions,
         dst: str = "/",
         keep: list[str] | str | bool | None = None,
@@ -70,11 +70,17 @@ class FileMethods:
             if isinstance(folder, SyncPlan)
             else _options(folder, dst, keep, ignore, minify, mpy_cross_binary)
         )
-        result = sync(self, target, progress)
+        device = _device(self)
+        result = sync(device, target, progress)
         entry = SyncReplay(result.plan.options.whole())
-        if record and entry not in self.history:
-            self.record(entry)
+        if record and entry not in device.history:
+            device.record(entry)
         return result
+
+
+def _device(methods: FileMethods) -> Device:
+    """The device these methods belong to (the mixin is only ever a Device's)."""
+    return cast("Device", methods)
 
 
 def _options(

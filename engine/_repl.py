@@ -23,6 +23,8 @@ CTRL_B = b"\x02"  # leave the raw REPL for the friendly one
 CTRL_C = b"\x03"  # interrupt the running program
 CTRL_D = b"\x04"  # end of code; at an empty raw prompt, soft reset; ends reply sections
 CTRL_E = b"\x05"  # with "A\x01": enter raw-paste mode
+PASTE_REFUSED = b"R\x00"  # the board's answer to raw-paste: not supported
+PASTE_ACCEPTED = b"R\x01"  # ... supported: the window size follows
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 SOFT_REBOOT = b"soft reboot\r\n"
 PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
@@ -111,7 +113,7 @@ class RawRepl:
 
     # -- writing -------------------------------------------------------------------------
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self.bytes_out += len(data)
         self.transport.write(data)
 
@@ -137,7 +139,7 @@ class RawRepl:
         token = secrets.token_hex(4).encode()
         self.write(b"print('" + token + b"')" + CTRL_D)
         self.read_until(token, "a reply to the sync token")
-        self.read_until(b"\x04\x04>", "the end of the sync reply")
+        self.read_until(CTRL_D + CTRL_D + b">", "the end of the sync reply")
         self.buf.clear()
 
     def send_code(self, code: bytes) -> None:
@@ -162,10 +164,10 @@ class RawRepl:
     def _try_raw_paste(self, code: bytes) -> bool:
         self.write(CTRL_E + b"A" + CTRL_A)
         reply = self.read_exact(2, "the raw-paste handshake")
-        if reply == b"R\x00":
+        if reply == PASTE_REFUSED:
             self.raw_paste = False
             return False
-        if reply != b"R\x01":
+        if reply != PASTE_ACCEPTED:
             # Firmware from before raw-paste echoes the bytes; return to a clean raw prompt.
             self.raw_paste = False
             self.read_until(RAW_BANNER, "the raw REPL prompt after a refused raw-paste")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import logging
 import re
 import textwrap
 from collections.abc import Callable
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 
 from ._boardcode import RESERVED
 from .exceptions import SpecialFunctionNameError
-from .minify import minify
+from .minify import minify_checked
+
+_log = logging.getLogger(__name__)
 
 # Decorators that register with us (device.task, Device.thread, belay.Device.setup(...)).
 _OURS = re.compile(r"(^|\.)(task|thread|setup|teardown)(\(.*\))?$", re.S)
@@ -57,19 +60,24 @@ def function_source(f, *, use_minify: bool = True) -> Source:
     keep: list[int] = []  # 0-based indexes into src_lines
     for dec in node.decorator_list:
         if not _OURS.search(ast.unparse(dec)):
-            keep.extend(range(dec.lineno - 1, dec.end_lineno))
-    keep.extend(range(node.lineno - 1, node.end_lineno))
+            keep.extend(range(dec.lineno - 1, dec.end_lineno or dec.lineno))
+    end = node.end_lineno or node.lineno
+    keep.extend(range(node.lineno - 1, end))
     code = "\n".join(src_lines[i] for i in keep) + "\n"
+    filename = inspect.getsourcefile(f) or "<unknown>"
     if use_minify:
-        code = minify(code)
+        checked = minify_checked(code, filename)
+        if checked.reason:  # sent as written rather than broken
+            _log.warning("task %s (%s, line %d): %s", f.__name__, filename, start, checked.reason)
+        code = checked.code
     body_start = node.body[0].lineno - 1
     if isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
-        body_start = node.body[0].end_lineno  # skip a docstring
-    body = textwrap.dedent("\n".join(src_lines[body_start : node.end_lineno])) + "\n"
+        body_start = node.body[0].end_lineno or body_start + 1  # skip a docstring
+    body = textwrap.dedent("\n".join(src_lines[body_start:end])) + "\n"
     return Source(
         name=f.__name__,
         code=code,
-        filename=inspect.getsourcefile(f) or "<unknown>",
+        filename=filename,
         host_lines=[start + i for i in keep],
         function=f,
         body=body,
@@ -85,7 +93,7 @@ def rewrite_traceback(text: str, sources: dict[str, Source]) -> str:
     def fix(m: re.Match) -> str:
         src = sources.get(m.group(2))
         line = src.host_line(int(m.group(1))) if src else None
-        if line is None:
+        if src is None or line is None:
             return m.group(0)
         return f'File "{src.filename}", line {line}, in {m.group(2)}'
 

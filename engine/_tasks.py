@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-KINDS = ("task", "thread", "setup", "teardown")
 
 
 @dataclass(frozen=True)
@@ -251,7 +250,14 @@ def _tag(fn: Callable, singles: list[Callable], base: Callable) -> Callable:
 
 
 def class_marker(kind: str) -> Callable[..., Any]:
-    """``Device.task`` etc. at class level: mark a function for every instance."""
+    """``Device.task`` etc. at class level: mark a function for every instance (which
+    registers it on connecting). The marked function keeps its signature."""
+
+    @overload
+    def mark(f: Callable[P, R], /, **options: Any) -> Callable[P, R]: ...
+
+    @overload
+    def mark(f: None = None, /, **options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def mark(f: Callable | None = None, /, **options: Any) -> Any:
         if f is None:
@@ -270,7 +276,13 @@ class KindDescriptor:
         self.kind = kind
         self.marker = class_marker(kind)
 
-    def __get__(self, obj: Device | None, cls: type) -> Any:
+    @overload
+    def __get__(self, obj: None, cls: type) -> Callable[..., Any]: ...
+
+    @overload
+    def __get__(self, obj: Device, cls: type) -> Registrar: ...
+
+    def __get__(self, obj: Device | None, cls: type) -> Callable[..., Any] | Registrar:
         if obj is None:
             return self.marker
         return obj.tasks.registrar(self.kind)

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TextIO
 
@@ -545,7 +546,7 @@ class Device(FileMethods):
 
     # -- link health (the Link supervisor calls these while no call runs) ---------------
 
-    def idle(self) -> Any:
+    def idle(self) -> AbstractContextManager[bool]:
         """Hold the device if no call runs (yields True), else yield False at once: for
         background work that must never make a user's call wait."""
         return self.connection.idle()

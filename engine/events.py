@@ -11,12 +11,16 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from time import time
+from typing import Literal
 
 
 @dataclass(frozen=True)
 class Event:
-    at: float = field(default_factory=time, kw_only=True)
+    """Something that happened; ``at`` is when (not compared: equal events say the same)."""
+
+    at: float = field(default_factory=time, kw_only=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,27 +85,54 @@ class ReconnectFailed(Event):
     reason: str
 
 
-#: The states of :class:`LinkState`, in the order a link usually passes through them.
-LINK_STATES = ("connecting", "connected", "busy", "lost", "reconnecting", "restoring", "failed")
+class LinkPhase(StrEnum):
+    """Where a link stands (the ``state`` of :class:`LinkState`), in the order a link
+    usually passes through them. Members are strings: ``phase == "lost"`` holds."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    BUSY = "busy"  # a call runs
+    LOST = "lost"
+    RECONNECTING = "reconnecting"
+    RESTORING = "restoring"  # back, the history replaying
+    FAILED = "failed"  # reconnecting gave up
+
+    @property
+    def usable(self) -> bool:
+        """Whether calls can run now."""
+        return self in (LinkPhase.CONNECTED, LinkPhase.BUSY)
+
+    @property
+    def down(self) -> bool:
+        """Whether the link is gone and not coming back on its own right now."""
+        return self in (LinkPhase.LOST, LinkPhase.RECONNECTING, LinkPhase.FAILED)
 
 
 @dataclass(frozen=True)
 class LinkState(Event):
     """The link supervisor's state changed (see ``engine.link``).
 
-    ``state`` is one of :data:`LINK_STATES`; ``reason`` says why in a line (what runs, for
+    ``state`` is a :class:`LinkPhase`; ``reason`` says why in a line (what runs, for
     busy). While reconnecting, this is try ``attempt`` of ``attempts`` (negative: no limit).
     ``connects`` counts the connections made so far; ``last_ok`` is the wall-clock time of
     the last good exchange (None before the first).
     """
 
     port: str
-    state: str
+    state: LinkPhase
     reason: str = ""
     attempt: int = 0
     attempts: int = 0
     connects: int = 0
     last_ok: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", LinkPhase(self.state))  # "lost" works too
+
+    @property
+    def usable(self) -> bool:
+        """Whether calls can run now (connected or busy)."""
+        return self.state.usable
 
 
 @dataclass(frozen=True)
@@ -137,12 +168,15 @@ class SyncFailed(Event):
     message: str
 
 
+WatchState = Literal["syncing", "watching", "running", "stopped"]
+
+
 @dataclass(frozen=True)
 class WatchStatus(Event):
     """What a watch is doing: "syncing", "watching", "running" (its script) or "stopped"."""
 
     folder: str
-    state: str
+    state: WatchState
 
 
 Listener = Callable[[Event], None]

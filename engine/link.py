@@ -38,6 +38,7 @@ from .events import (
     Event,
     EventBus,
     LinkLost,
+    LinkPhase,
     LinkState,
     ReconnectFailed,
     Reconnecting,
@@ -79,7 +80,7 @@ class Link:
         self.busy_after = busy_after
         self.ticks = 0  # looks at the device so far, for diagnostics
         self.probes = 0  # keepalive probes answered
-        state = "connected" if device.connected else "lost"
+        state = LinkPhase.CONNECTED if device.connected else LinkPhase.LOST
         self._state = LinkState(device.port, state, "", connects=device.connect_count)
         # Held while publishing, so states reach listeners in the order they happened.
         self._state_lock = threading.RLock()
@@ -97,19 +98,19 @@ class Link:
         is started."""
         bus = events if events is not None else EventBus()
         name = port or "the board"
-        bus.publish(LinkState(name, "connecting", f"opening {name}"))
+        bus.publish(LinkState(name, LinkPhase.CONNECTING, f"opening {name}"))
         try:
             device = Device(port, events=bus, **options)
         except BelayException as e:
-            bus.publish(LinkState(name, "failed", last_line(e)))
+            bus.publish(LinkState(name, LinkPhase.FAILED, last_line(e)))
             raise
         return cls(device).start()
 
     # -- what a UI reads -----------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        """One of :data:`~engine.events.LINK_STATES`."""
+    def state(self) -> LinkPhase:
+        """Where the link stands now."""
         return self._state.state
 
     @property
@@ -169,7 +170,13 @@ class Link:
     # -- states --------------------------------------------------------------------------
 
     def _set(
-        self, state: str, reason: str = "", attempt: int = 0, attempts: int = 0, *, sampled=False
+        self,
+        state: LinkPhase,
+        reason: str = "",
+        attempt: int = 0,
+        attempts: int = 0,
+        *,
+        sampled: bool = False,
     ) -> None:
         """Publish a new state. ``sampled`` (busy or idle, seen by the watch) only moves
         between connected and busy: it never hides a loss reported meanwhile."""
@@ -177,7 +184,7 @@ class Link:
             old = self._state
             if (old.state, old.reason, old.attempt) == (state, reason, attempt):
                 return
-            if sampled and old.state not in ("busy", "connected"):
+            if sampled and not old.state.usable:
                 return
             dev = self.device
             self._state = LinkState(
@@ -189,15 +196,16 @@ class Link:
         if getattr(event, "port", None) != self.device.port:
             return
         if isinstance(event, LinkLost):
-            self._set("lost", event.reason)
+            self._set(LinkPhase.LOST, event.reason)
         elif isinstance(event, Reconnecting):
-            self._set("reconnecting", event.reason, event.attempt, event.attempts)
+            self._set(LinkPhase.RECONNECTING, event.reason, event.attempt, event.attempts)
         elif isinstance(event, Restoring):
-            self._set("restoring", f"replaying {event.entries} history entries")
+            self._set(LinkPhase.RESTORING, f"replaying {event.entries} history entries")
         elif isinstance(event, Connected):
-            self._set("connected", "restored" if self.state == "restoring" else "connected")
+            restored = self.state == LinkPhase.RESTORING
+            self._set(LinkPhase.CONNECTED, "restored" if restored else "connected")
         elif isinstance(event, ReconnectFailed):
-            self._set("failed", event.reason)
+            self._set(LinkPhase.FAILED, event.reason)
 
     # -- the watch -----------------------------------------------------------------------
 
@@ -211,19 +219,19 @@ class Link:
             if self._pauses:
                 continue
             state = self.state
-            if state == "lost" and dev.attempts != 0:
+            if state == LinkPhase.LOST and dev.attempts != 0:
                 with contextlib.suppress(BelayException):
                     dev.ensure_connected(cancel=self._stop)  # its events move the state on
                 continue
-            if state not in ("connected", "busy"):
+            if not state.usable:
                 continue
             busy = dev.busy
             if busy is not None:
                 if busy[1] >= self.busy_after:
-                    self._set("busy", f"running {busy[0]}", sampled=True)
+                    self._set(LinkPhase.BUSY, f"running {busy[0]}", sampled=True)
                 continue
-            if state == "busy":
-                self._set("connected", "idle", sampled=True)
+            if state == LinkPhase.BUSY:
+                self._set(LinkPhase.CONNECTED, "idle", sampled=True)
             due = time.time() - (dev.last_ok or 0.0) >= self.keepalive
             if not dev.check(probe=due, wait=self.probe_wait):
                 continue

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import watchfiles
 
-from .events import SyncFailed, WatchStatus
+from .events import SyncFailed, WatchState, WatchStatus
 from .exceptions import BelayException, SyncError
 from .sync import DEFAULT_IGNORE, SyncOptions, ignore_spec, project_ignore, sync
 from .text import last_line
@@ -194,5 +194,5 @@ class Watcher:
         self.device.interrupt()
         runner.join(5)
 
-    def _status(self, state: str) -> None:
+    def _status(self, state: WatchState) -> None:
         self.device.events.publish(WatchStatus(str(self.folder), state))

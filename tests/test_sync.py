@@ -188,7 +188,7 @@ def test_empty_files_and_folders(device, board, tmp_path):
     write(src, "only_comments.py", "# nothing here\n")
     (src / "hollow").mkdir()
     device.sync(src)
-    assert files(board.root) == {"empty.txt": b"", "only_comments.py": b""}
+    assert files(board.root) == {"empty.txt": b"", "only_comments.py": b"\n"}  # lines kept
     assert "hollow" in dirs(board.root)
     assert device.sync_plan(src).is_noop
 

@@ -55,3 +55,14 @@ def test_bench_sync_suite_reports_figures(capsys):
     assert figures["full_s"] > 0 and figures["noop_s"] > 0 and figures["one_changed_s"] > 0
     assert figures["corpus_bytes"] > 200_000
     assert figures["bytes_sent_full"] < figures["corpus_bytes"]
+
+
+def test_files_sent_unminified_are_counted(board, tmp_path, capsys, caplog):
+    src = tmp_path / "src"
+    write(src, "ok.py", "a = 1  # c\n")
+    write(src, "odd.py", "print 'python 2'\n")
+    assert main(["sync", board.port, str(src)]) == 0
+    assert "; 1 not minified (sent as written)" in " ".join(capsys.readouterr().out.split())
+    (record,) = caplog.records  # on the terminal, through logging's last-resort handler
+    assert record.getMessage().startswith("odd.py: not minified: it does not compile on this")
+    assert files(board.root) == {"ok.py": b"a=1\n", "odd.py": b"print 'python 2'\n"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 from pathlib import Path
 
@@ -93,3 +94,42 @@ def test_py_and_mpy_of_the_same_name_conflict(device, src):
     write(src, "mod.mpy", b"M\x06")
     with pytest.raises(SyncError, match="mod.mpy and mod.py would both be mod.mpy"):
         device.sync_plan(src, mpy_cross_binary=True)
+
+
+BOARD_CODE = Path(__file__).parent / "board_code"
+
+
+def test_continuations_and_every_string_kind_sync_and_import(device, board, tmp_path):
+    """MicroPython-style files with backslash continuations, tabs, brackets over lines and
+    every string kind arrive minified, line for line, and import on the board."""
+    result = device.sync(BOARD_CODE, keep=False)
+    assert result.not_minified == {}
+    on_board = files(board.root)
+    for path in BOARD_CODE.glob("*.py"):
+        sent = on_board[path.name].decode()
+        assert sent == minify(path.read_text()) and len(sent) < path.stat().st_size
+        assert sent.count("\n") == path.read_text().count("\n")
+    assert "+\\\nb" in on_board["blink.py"].decode()  # the issue's example, kept
+    assert device("import blink; blink.total(2, 3)") == 5
+    assert device("blink.Blinker().run()") == 6
+    code = "import driver; driver.Sensor(bytearray([7, 200, 0, 0])).describe('value')"
+    assert device(code) == "value=0xc8 (hi) {raw}"
+    assert device("driver.HELP.count(chr(10)), driver.EMPTY, driver.MAGIC") == (3, "x", b"\0BT\1")
+
+
+def test_a_file_the_host_cannot_compile_is_sent_as_written(device, board, src, caplog):
+    broken = "def f(:  # a comment\n    pass\n"
+    write(src, "broken.py", broken)
+    with caplog.at_level(logging.WARNING, logger="engine.sync"):
+        plan = device.sync_plan(src, keep=False)
+        result = device.sync(plan)
+        device.sync(src, keep=False)  # the same content again: said once
+    assert files(board.root)["broken.py"] == broken.encode()
+    assert files(board.root)["mod.py"] == minify(SOURCE).encode()
+    (reason,) = result.not_minified.values()
+    assert list(result.not_minified) == ["/broken.py"]
+    assert reason.startswith("not minified: it does not compile on this host (")
+    assert "line 1" in reason
+    entry = next(e for e in plan.entries if e.path == "/broken.py")
+    assert entry.reason == reason
+    assert [r.getMessage() for r in caplog.records] == [f"broken.py: {reason}"]

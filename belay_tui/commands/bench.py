@@ -16,6 +16,7 @@ from engine.bench import (
     measure_calls,
     measure_files,
     measure_link,
+    measure_minify,
     measure_mpremote_get,
     measure_mpremote_sync,
     measure_sync,
@@ -52,6 +53,7 @@ SYNC_TIMES = ("full_s", "noop_s", "one_changed_s")
 # Suites that need no board, measured once per run: args -> figures.
 HOST_SUITES = {
     "packages": lambda args: measure_update(belay_python=args.belay_python),
+    "minify": lambda args: measure_minify(belay_python=args.belay_python),
 }
 
 

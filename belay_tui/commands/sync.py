@@ -45,9 +45,11 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(task, completed=event.done, total=event.total, description=event.item)
 
             result = device.sync(plan, progress=show)
+    refused = len(result.not_minified)  # the engine logged each file with its reason
     console.print(
         f"{plan.summary()}; wrote {result.bytes_written} bytes "
         f"({result.bytes_sent} on the wire) in {result.seconds:.2f} s"
+        + (f"; {refused} not minified (sent as written)" if refused else "")
     )
     return 0
 

@@ -7,6 +7,7 @@ measured, never asserted: timing on shared machines is noisy.
 from ._calls import measure_calls
 from ._files import measure_files, measure_mpremote_get
 from ._link import measure_link
+from ._minify import measure_minify
 from ._packages import measure_update
 from ._peers import measure_belay_calls, measure_belay_sync, measure_mpremote_sync
 from ._run import BenchTarget, run_suites
@@ -23,6 +24,7 @@ __all__ = [
     "measure_files",
     "measure_link",
     "measure_mpremote_get",
+    "measure_minify",
     "measure_mpremote_sync",
     "measure_sync",
     "measure_update",

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 
 from ..device import Device
-from ..events import Event, EventBus, LinkState, Restoring
+from ..events import Event, EventBus, LinkPhase, LinkState, Restoring
 from ..link import Link
 from ._run import BenchTarget
 
@@ -47,9 +47,11 @@ class _States:
             return next((t for t, e in self._seen if t >= after and test(e)), None)
 
         with self._cond:
-            if not self._cond.wait_for(lambda: found() is not None, timeout=30):
+            self._cond.wait_for(lambda: found() is not None, timeout=30)
+            at = found()
+            if at is None:
                 raise TimeoutError("the link never reached the awaited state")
-            return found()
+            return at
 
 
 def bench_read(x):
@@ -71,7 +73,7 @@ def _history(device: Device) -> None:
 
 
 def _restored(state: LinkState) -> bool:
-    return state.state == "connected" and state.reason == "restored"
+    return state.state == LinkPhase.CONNECTED and state.reason == "restored"
 
 
 def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
@@ -79,13 +81,18 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
         return {"skipped": "needs the virtual board (it is unplugged and replugged)"}
     detect, hung, restored, floor = [], [], [], []
     with (
-        target.board() as (port, vb),
+        target.virtual_board() as (port, vb),
         target.connect(port, attempts=-1, output=lambda text: None) as device,
     ):
         _history(device)
         states = _States(device.events)
         replayed: list[int] = []
-        device.events.subscribe(lambda e: isinstance(e, Restoring) and replayed.append(e.entries))
+
+        def count_replayed(event: Event) -> None:
+            if isinstance(event, Restoring):
+                replayed.append(event.entries)
+
+        device.events.subscribe(count_replayed)
         for _ in range(rounds):
             start = time.perf_counter()
             device.reconnect()
@@ -94,8 +101,8 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
             for _ in range(rounds):
                 start = time.perf_counter()
                 vb.unplug()
-                detect.append(states.wait(lambda s: s.state == "lost", start) - start)
-                states.wait(lambda s: s.state == "reconnecting", start)
+                detect.append(states.wait(lambda s: s.state == LinkPhase.LOST, start) - start)
+                states.wait(lambda s: s.state == LinkPhase.RECONNECTING, start)
                 start = time.perf_counter()
                 vb.replug()
                 back = states.wait(_restored, start)
@@ -103,7 +110,7 @@ def measure_link(target: BenchTarget, rounds: int = 3) -> dict:
             for _ in range(rounds):
                 start = time.perf_counter()
                 vb.freeze()
-                hung.append(states.wait(lambda s: s.state == "lost", start) - start)
+                hung.append(states.wait(lambda s: s.state == LinkPhase.LOST, start) - start)
                 vb.thaw()
                 states.wait(_restored, start)
     ms = lambda xs: round(1000 * statistics.median(xs), 1)  # noqa: E731

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..device import Device
 from ..emulator import VirtualBoard
+from ..exceptions import FeatureUnavailableError
 
 BENCH_PASSWORD = "bench"  # the virtual board's WebREPL password in benches
 
@@ -29,6 +30,15 @@ class BenchTarget:
         if self.port:
             yield self.port, None
             return
+        with self.virtual_board() as (port, vb):
+            yield port, vb
+
+    @contextlib.contextmanager
+    def virtual_board(self) -> Iterator[tuple[str, VirtualBoard]]:
+        """A virtual board and the port to reach it by (its WebREPL URL when measuring
+        WebREPL), for figures that need to unplug it or read its filesystem."""
+        if self.port:
+            raise FeatureUnavailableError("this figure needs a virtual board")
         if self.webrepl_latency is not None:
             with VirtualBoard(
                 bps=self.bps,
@@ -36,7 +46,7 @@ class BenchTarget:
                 password=BENCH_PASSWORD,
                 webrepl_latency=self.webrepl_latency,
             ) as vb:
-                yield vb.webrepl_url, vb
+                yield vb.webrepl_url or vb.port, vb  # started with webrepl: it has a URL
             return
         with VirtualBoard(bps=self.bps) as vb:
             yield vb.port, vb

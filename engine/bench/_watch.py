@@ -22,7 +22,7 @@ def measure_watch(target: BenchTarget, saves: int = 15) -> dict:
     times = []
     with (
         tempfile.TemporaryDirectory() as tmp,
-        target.board() as (port, board),
+        target.virtual_board() as (port, board),
         target.connect(port) as device,
     ):
         folder = Path(tmp, "src")

@@ -8,7 +8,6 @@ import random
 
 from ..device import Device
 from ..exceptions import InternalError
-from ..transport import WebreplTransport
 from ._run import BenchTarget
 from ._sync import _timed
 
@@ -29,14 +28,19 @@ def measure_webrepl(target: BenchTarget) -> dict:
     files.append(("/bench/blob.bin", blob))
     total = sum(len(data) for _name, data in files)
     with target.board() as (port, _vb), target.connect(port) as device:
-        transport = device.transport
-        if not isinstance(transport, WebreplTransport):
+        channel = device.connection.file_channel
+        if channel is None:
             return {}
         device("import os\ntry:\n os.mkdir('/bench')\nexcept OSError:\n pass", record=False)
-        batch = _timed(lambda: transport.put_files(files))
-        singly = _timed(lambda: [transport.put_file(name, data) for name, data in files])
+        batch = _timed(lambda: channel.put_files(files))
+
+        def one_by_one() -> None:
+            for name, data in files:
+                channel.put_files([(name, data)])
+
+        singly = _timed(one_by_one)
         got: list[bytes] = []
-        get = _timed(lambda: got.append(transport.get_file("/bench/blob.bin")))
+        get = _timed(lambda: got.append(channel.get_file("/bench/blob.bin")))
         if got != [blob]:
             raise InternalError("the blob read back over WebREPL differs from what was put")
         repl = _timed(lambda: _repl_write(device, "/bench/repl.bin", blob))

@@ -91,7 +91,7 @@ class FileChannel:
         self._op = None
 
     def _send_chunk(self) -> None:
-        data = self._file.read(wire.CHUNK)
+        data = self._file.read(wire.CHUNK) if self._file is not None else b""
         self.send(len(data).to_bytes(2, "little") + data)
         if not data:
             self.close()

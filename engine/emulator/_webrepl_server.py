@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from functools import partial
 from pathlib import Path
 
 from .._secret import Secret
@@ -106,7 +107,8 @@ class WebreplServer:
             return
         with contextlib.suppress(OSError):
             listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        self._thread.join(5)
+        if self._thread is not None:
+            self._thread.join(5)
         listener.close()
         self.drop_client()
 
@@ -180,7 +182,7 @@ class _Session:
     def send(self, opcode: int, payload: bytes) -> None:
         for i in range(0, max(len(payload), 1), wire.MAX_FRAME):
             frame = encode_frame(opcode, payload[i : i + wire.MAX_FRAME])
-            self.outbound.put(lambda frame=frame: self.sock.sendall(frame))
+            self.outbound.put(partial(self.sock.sendall, frame))
 
     def _run(self) -> None:
         try:
@@ -189,7 +191,7 @@ class _Session:
             first = self._login()
             if first is None:
                 return
-            frame = first
+            frame: tuple[int, bytes] | None = first
             while frame is not None:
                 opcode, payload = frame
                 if opcode == CLOSE:
@@ -236,21 +238,25 @@ class _Session:
         return True
 
     def _to_board(self, opcode: int, payload: bytes) -> None:
-        if opcode == TEXT:
-            self.inbound.put(lambda: self.serial.write(payload))
+        serial = self.serial
+        if opcode == TEXT and serial is not None:
+            self.inbound.put(lambda: serial.write(payload))
         elif opcode == BINARY:
             self.inbound.put(lambda: self.files.feed(payload))
 
     def _from_board(self) -> None:
+        serial = self.serial
+        if serial is None:
+            return
         try:
             while not self._quiet.is_set():
-                data = self.serial.read(0.25)
+                data = serial.read(0.25)
                 if data:
                     self.send(TEXT, data)
         except ConnectionLost:
             self.end()  # the board went away
         finally:
-            self.serial.close()
+            serial.close()
 
     def end(self) -> None:
         """Close the session (idempotent, from any thread)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from ._archive import members
@@ -65,7 +66,7 @@ def _source_files(
             fetcher, origin, indices=project.package_indices, mpy_version=project.mpy_version
         )
         for f in planned:
-            content = fetcher.get(f.url, lambda done, total, u=f.url: report(u, done, total))
+            content = fetcher.get(f.url, partial(report, f.url))
             if f.hash:
                 check_hash(content, f.hash, f.url)
             yield Fetched(_folded(f.dest, source.rename_to_init), content, f.url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -66,16 +67,18 @@ def sync(
     else:
         options = target if isinstance(target, SyncOptions) else SyncOptions.make(target)
         the_plan = make_plan(device, options)
-    knobs = {"compress": compress, "raw": raw, "cancel": cancel}
+    carry_out = partial(
+        apply_plan, device, progress=progress, compress=compress, raw=raw, cancel=cancel
+    )
     try:
-        return apply_plan(device, the_plan, progress, **knobs)
+        return carry_out(the_plan)
     except ConnectionLost as e:
         # The link went down mid-transfer. With ``attempts``, reconnect (unless a call has
         # already) and sync again from a fresh plan: what was renamed into place is kept,
         # leftovers are cleaned. Without, say so.
         if not device.connected:
             device.recover(e, "the sync")
-        return apply_plan(device, make_plan(device, the_plan.options), progress, **knobs)
+        return carry_out(make_plan(device, the_plan.options))
 
 
 def put_files(

@@ -8,6 +8,7 @@ added / changed / deleted / unchanged / ignored / kept, with sizes, and whether 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,12 +55,12 @@ class SyncOptions:
     @classmethod
     def make(
         cls,
-        folder: str | Path,
+        folder: str | os.PathLike,
         dst: str = "/",
         keep: list[str] | tuple[str, ...] | str | bool | None = None,
         ignore: list[str] | tuple[str, ...] | str | None = None,
         minify: bool = True,
-        mpy_cross_binary: str | Path | bool | None = None,
+        mpy_cross_binary: str | os.PathLike | bool | None = None,
         only: list[str] | tuple[str, ...] | None = None,
     ) -> SyncOptions:
         """Belay's argument forms (a string or a list) turned into hashable values."""
@@ -69,8 +70,8 @@ class SyncOptions:
             keep=_tuple(keep),
             ignore=_tuple(ignore),
             minify=minify,
-            mpy_cross_binary=str(mpy_cross_binary)
-            if isinstance(mpy_cross_binary, Path)
+            mpy_cross_binary=os.fspath(mpy_cross_binary)
+            if isinstance(mpy_cross_binary, os.PathLike)
             else mpy_cross_binary,
             only=None if only is None else tuple(only),
         )
@@ -150,6 +151,7 @@ class SyncPlan:
     room_needed: int
     contents: dict[str, bytes] = field(default_factory=dict, repr=False)
     hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    not_minified: dict[str, str] = field(default_factory=dict)
 
     def by_action(self, action: Action) -> list[SyncEntry]:
         return [e for e in self.entries if e.action == action]
@@ -251,6 +253,7 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
         0,
         {board_path(dst, n): data for n, data in local.contents.items()},
         {board_path(dst, n): digest for n, digest in local.hashes.items()},
+        {board_path(dst, n): note for n, note in local.notes.items()},
     )
     plan.room_needed = _room_needed(plan)
     return plan
@@ -275,6 +278,7 @@ def copy_plan(
         {rel: _digest(data) for rel, data in contents.items()},
         {rel: sources.get(rel) for rel in contents},
         dirs,
+        {},
     )
     entries = _compare(local, board_files, board_dirs, {""}, look, info.hashes)
     if not info.dst_exists and dst != "/":
@@ -303,12 +307,13 @@ class _Local:
     hashes: dict[str, str]
     sources: dict[str, Path]
     dirs: set[str]  # every folder the board needs
+    notes: dict[str, str]  # why a file is not minified
 
     @classmethod
     def build(cls, tree: LocalTree, transform: Transform) -> _Local:
         names = _board_names(tree, transform)
         data = transform_all(list(tree.files.values()), transform)
-        contents = {names[rel]: content for rel, content in data.items()}
+        contents = {names[rel]: done.data for rel, done in data.items()}
         dirs = set(tree.dirs)
         for name in contents:
             dirs.update(parents(name))
@@ -318,6 +323,7 @@ class _Local:
             {name: _digest(content) for name, content in contents.items()},
             {names[rel]: f.path for rel, f in tree.files.items()},
             dirs,
+            {names[rel]: done.note for rel, done in data.items() if done.note},
         )
 
 
@@ -333,6 +339,7 @@ def _compare(
     entries: list[SyncEntry] = []
     for name, data in local.contents.items():
         old = board_files.get(name)
+        action: Action
         if old is None:
             action = "added"
         elif board_hashes and old == (len(data), local.hashes[name]):
@@ -340,7 +347,8 @@ def _compare(
         else:
             action = "changed"
         size = None if old is None else old[0]
-        entries.append(SyncEntry(name, action, len(data), size, local.sources[name]))
+        note = local.notes.get(name, "")
+        entries.append(SyncEntry(name, action, len(data), size, local.sources[name], note))
     kept_dirs: set[str] = set()
     for name, (size, _) in board_files.items():
         if name in local.contents:
@@ -384,6 +392,8 @@ def _transform(device: Device, options: SyncOptions) -> Transform:
     if not options.mpy_cross_binary:
         return Transform(minify=options.minify)
     impl = device.implementation
+    if impl is None:
+        raise SyncError("mpy-cross needs the board's implementation, which is not known yet")
     command = mpy_cross_command(options.mpy_cross_binary, impl.mpy_version, impl.mpy_sub, impl.arch)
     return Transform(minify=options.minify, mpy_cross=command)
 

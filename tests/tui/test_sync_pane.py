@@ -88,6 +88,14 @@ async def test_tree_marks_every_path_with_sizes_and_totals(make_app, project):
         assert "to write 13 B" in totals
 
 
+async def sync_now(pilot) -> None:
+    """Press sync now and wait for the last sync's figures."""
+    app = pilot.app
+    await pilot.press("s")
+    last = app.query_one("#sync-last")
+    await until(pilot, lambda: app.sync_pane.last, lambda: f"the sync: {last.render()}")
+
+
 async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project):
     board_folder(project, {"main.py": "print(1)\n", "lib/util.py": "X = 1\n"})
     app = make_app()
@@ -95,9 +103,7 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         await connected(pilot)
         await show_sync(pilot)
         await planned(pilot)
-        await pilot.press("s")
-        last = app.query_one("#sync-last")
-        await until(pilot, lambda: app.sync_pane.last, lambda: f"the sync: {last.render()}")
+        await sync_now(pilot)
         await planned(pilot)
         root = app.session.board.root
         assert (root / "main.py").read_text() == "print(1)\n"
@@ -107,6 +113,18 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         assert "2 files, 13 B in" in text_of(app, "#sync-last")
         assert "(2 written)" in str(app.status_bar.render())
         assert "synced" in (project / ".belay" / "session.log").read_text()
+
+
+async def test_a_file_sent_unminified_is_counted_in_the_last_sync(make_app, project):
+    board_folder(project, {"odd.py": "print 'python 2'\n"})
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await connected(pilot)
+        await show_sync(pilot)
+        await planned(pilot)
+        await sync_now(pilot)
+        assert (app.session.board.root / "odd.py").read_text() == "print 'python 2'\n"
+        assert text_of(app, "#sync-last").endswith(" · 1 not minified")
 
 
 async def test_dry_run_sees_a_changed_file(make_app, project):
