@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import BoardFileError
-from ..sync import SyncResult, put_files
-from ..sync._local import ignore_spec, scan
-from ..sync._paths import resolve_path
+from ..sync import SyncResult, ignore_spec, put_files, resolve_path, scan
 from ._errors import explain
 from ._ops import run, walk
 from ._read import Listing, ProgressCallback, read_paths

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 from ..minify import minify
-from ..sync._board import HASH_FILE
+from ..sync import HASH_FILE
 
 # Frame kinds of the reader's stream (board -> host): kind, 4-byte little-endian length,
 # payload. LISTING comes first: repr of ((path, size), ...), size -1 for a folder.

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import codec
-from .._streaming import ProgressCallback, Reporter, deferred_interrupt
 from ..exceptions import BoardFileError, DeviceTimeoutError, InternalError
+from ..transfers import ProgressCallback, Reporter, deferred_interrupt
 from ..transport._webrepl_protocol import MAX_NAME
 from . import _board
 from ._errors import board_errors, explain

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
-from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
-from ._paths import DEFAULT_KEEP
+from ._board import HASH_FILE
+from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore, scan
+from ._paths import DEFAULT_KEEP, resolve_path
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, copy_plan, make_plan
 from ._transfer import ProgressCallback, SyncResult, apply_plan
 
@@ -26,6 +27,7 @@ __all__ = [
     "ACTIONS",
     "DEFAULT_IGNORE",
     "DEFAULT_KEEP",
+    "HASH_FILE",
     "BoardInfo",
     "SyncEntry",
     "SyncOptions",
@@ -38,6 +40,8 @@ __all__ = [
     "plan",
     "put_files",
     "project_ignore",
+    "resolve_path",
+    "scan",
     "sync",
 ]
 

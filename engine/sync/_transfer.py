@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import codec
 from .._repl import CTRL_D
 from .._reply import ReplyKind, token_prefix_len
-from .._streaming import ProgressCallback, Reporter, deferred_interrupt
 from ..events import Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
+from ..transfers import ProgressCallback, Reporter, deferred_interrupt
 from ._board import ABORT, DEFLATED, STORED, writer_code
 from ._paths import parents
 from ._plan import SyncEntry, SyncPlan

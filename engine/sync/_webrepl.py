@@ -24,9 +24,9 @@ from ._board import TEMP_SUFFIX, writer_code
 from ._plan import SyncEntry, SyncPlan
 
 if TYPE_CHECKING:
-    from .._streaming import Reporter
     from ..connection import FileChannel
     from ..device import Device
+    from ..transfers import Reporter
 
 # _BSq(fs): rename each temporary file into place (_BSn, from the writer); collect failures
 # in _BSS['e'], which _BSb set up. No hash check: the board reads this command after the
