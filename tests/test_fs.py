@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 import pytest
 from test_sync import files, write
@@ -205,3 +206,25 @@ def test_cli_put_on_a_full_board_is_one_line(tmp_path, capsys):
         assert err.startswith("error: not enough room on the board: this sync needs 100.0 KB")
         assert err.endswith("; nothing was written")
         assert files(vb.root) == {}
+
+
+def test_cli_over_webrepl(tmp_path, capsys):
+    with VirtualBoard(root=tmp_path / "w", webrepl="127.0.0.1:0", password=PASSWORD) as vb:
+        write(vb.root, "lib/m.py", "m = 1\n")
+
+        def fs(*argv: str) -> str:
+            """Run ``belay-tui fs``; the board frees its one WebREPL slot a moment after
+            the previous command left, so a refused connection is tried again."""
+            deadline = time.monotonic() + 10
+            while True:
+                code = main(["fs", argv[0], vb.webrepl_url, *argv[1:], "--password", PASSWORD])
+                out, err = capsys.readouterr()
+                if code == 0:
+                    return out
+                assert "another client" in err and time.monotonic() < deadline, err
+
+        fs("get", "/lib", str(tmp_path / "got"), "-r")
+        assert files(tmp_path / "got") == {"m.py": b"m = 1\n"}
+        fs("put", str(tmp_path / "got" / "m.py"), "/n.py")
+        assert fs("ls", "/").split() == ["lib/", "n.py"]
+        assert (vb.root / "n.py").read_bytes() == b"m = 1\n"
