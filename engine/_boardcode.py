@@ -75,6 +75,7 @@ def _BPx(c,x):
 _Bb=getattr(__import__('time'),'ticks_ms',int)()
 def _Bq():
     import gc
+    gc.collect()  # what is free, not what garbage happens to hold (steady figures)
     try:
         import os
         s=os.statvfs('/')

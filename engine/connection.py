@@ -101,18 +101,23 @@ class FileChannel:
         self._connection = connection
         self._transport = transport
 
-    def send_puts(self, files: Iterable[tuple[str, bytes]]) -> PendingPuts:
+    def send_puts(
+        self, files: Iterable[tuple[str, bytes]], what: str = "the file transfer"
+    ) -> PendingPuts:
         """Send the requests and data of several puts at once; REPL exchanges may follow
-        before :meth:`put_replies` (a board serves the puts first: its input is one stream)."""
+        before :meth:`put_replies` (a board serves the puts first: its input is one stream).
+        ``what`` is what the connection shows as busy meanwhile."""
         files = list(files)
-        with self._connection.hold("the file transfer"):
+        with self._connection.hold(what):
             pending = self._transport.send_puts(files)
             self._connection.count_out(sum(HEADER_SIZE + len(data) for _, data in files))
         return pending
 
-    def put_replies(self, pending: PendingPuts) -> list[tuple[str, int]]:
+    def put_replies(
+        self, pending: PendingPuts, what: str = "the file transfer"
+    ) -> list[tuple[str, int]]:
         """The (name, errno) of each put of ``pending`` that the board could not write."""
-        with self._connection.hold("the file transfer"):
+        with self._connection.hold(what):
             return self._transport.put_replies(pending)
 
     def put_files(self, files: Iterable[tuple[str, bytes]]) -> None:

@@ -17,7 +17,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TextIO
 
@@ -543,17 +542,6 @@ class Device(FileMethods):
                 self._replay_history()
             finally:
                 self._connecting = False
-
-    # -- link health (the Link supervisor calls these while no call runs) ---------------
-
-    def idle(self) -> AbstractContextManager[bool]:
-        """Hold the device if no call runs (yields True), else yield False at once: for
-        background work that must never make a user's call wait."""
-        return self.connection.idle()
-
-    def check(self, probe: bool = False, wait: float = 1.0) -> bool | None:
-        """Keepalive for an idle link: see :meth:`Connection.check`."""
-        return self.connection.check(probe, wait)
 
     def report(self) -> DeviceReport:
         """Free memory, free filesystem space and the time since the board last reset, as

@@ -233,7 +233,7 @@ class Link:
             if state == LinkPhase.BUSY:
                 self._set(LinkPhase.CONNECTED, "idle", sampled=True)
             due = time.time() - (dev.last_ok or 0.0) >= self.keepalive
-            if not dev.check(probe=due, wait=self.probe_wait):
+            if not dev.connection.check(probe=due, wait=self.probe_wait):
                 continue
             self.probes += due
             if self.report_every and time.monotonic() >= next_report:
@@ -241,7 +241,7 @@ class Link:
                 self._report()
 
     def _report(self) -> None:
-        with self.device.idle() as free:
+        with self.device.connection.idle() as free:
             if free:
                 with contextlib.suppress(BelayException):
                     self.device.report()

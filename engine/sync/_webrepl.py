@@ -81,13 +81,13 @@ def send_webrepl(
     puts = [(e.path + TEMP_SUFFIX, plan.contents[e.path]) for e in entries]
     listing = [e.path for e in entries]
     with device.connection.lock:  # one exchange, in three steps
-        pending = channel.send_puts(puts)
+        pending = channel.send_puts(puts, "the sync")
         for e in entries:
             report.advance(len(plan.contents[e.path]), e.path)
         # The board serves the puts before it reads this command: its input is one stream.
         rename = head + f"_BSq({codec.to_literal(listing, 'the file list')})".encode()
         errors = [tuple(e) for e in call(device, rename, "the sync")]
-        refused = channel.put_replies(pending)
+        refused = channel.put_replies(pending, "the sync")
     failed = {path for path, _why in errors}
     for name, status in refused:
         path = name.removesuffix(TEMP_SUFFIX)
