@@ -26,12 +26,12 @@ from textual.widgets.tree import TreeNode
 from engine import Device, SyncPlan
 from engine.events import Progress
 from engine.fs import FileInfo
+from engine.text import human_bytes
 
 from .actions import bindings
 from .file_dialogs import AskScreen, ConfirmScreen
 from .messages import Failure
 from .session import Session
-from .status_bar import human_bytes
 from .sync_pane import MARKS
 from .sync_source import find_sync_source
 
