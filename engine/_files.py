@@ -24,12 +24,12 @@ class FileMethods:
     ``device.fs``."""
 
     @functools.cached_property
-    def fs(self: Device) -> BoardFiles:
+    def fs(self) -> BoardFiles:
         """The board's files: ``ls``, ``get``, ``put``, ``read_bytes``, ``write_bytes``,
         ``remove``, ``mkdir``, ``stat``, ``df`` (see docs/files.md)."""
         from .fs import BoardFiles
 
-        return BoardFiles(self)
+        return BoardFiles(cast("Device", self))
 
     def sync_plan(
         self,

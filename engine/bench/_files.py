@@ -92,7 +92,7 @@ def measure_mpremote_get(target: BenchTarget) -> dict:
         raise FeatureUnavailableError("mpremote has no WebREPL: its figures are serial only")
     if importlib.util.find_spec("mpremote") is None:
         raise FeatureUnavailableError("mpremote is not installed here: pip install mpremote")
-    with tempfile.TemporaryDirectory() as tmp, target.board() as (port, vb):
+    with tempfile.TemporaryDirectory() as tmp, target.virtual_board() as (port, vb):
         noise, _source = _files(Path(tmp, "host"))
         (vb.root / noise.name).write_bytes(noise.read_bytes())
         out = Path(tmp, "got")

@@ -119,8 +119,16 @@ class BoardFiles:
     ) -> bytes:
         """The content of a board file."""
         got: list[bytes] = []
-        kwargs = {"raw": raw, "cancel": cancel, "folders": False}
-        read_paths(self.device, [board_path(path)], lambda _p, d: got.append(d), progress, **kwargs)
+        path = board_path(path)
+        read_paths(
+            self.device,
+            [path],
+            lambda _path, data: got.append(data),
+            progress,
+            raw=raw,
+            cancel=cancel,
+            folders=False,
+        )
         return got[0]
 
     def get(

@@ -21,7 +21,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .. import codec
 from ..exceptions import BoardFileError, DeviceTimeoutError, InternalError
@@ -70,7 +70,9 @@ def read_paths(
             listing = Listing(walk(device, paths))
             if not folders and listing.entries[0][1] < 0:
                 raise explain(errno.EISDIR, paths[0])
-            files = [(p, size) for p, size in listing.entries if size >= 0]
+            files: list[tuple[str, int | None]] = [
+                (p, size) for p, size in listing.entries if size >= 0
+            ]
             if all(len(p.encode()) <= MAX_NAME for p, _size in files):
                 counter = Reporter(device, progress, listing.total, "get")
                 contents = channel.get_files(files, lambda n: counter.advance(n, ""))
@@ -135,7 +137,7 @@ class _Receiver:
         kind, payload = self._frame(s, raw)
         if kind != _board.LISTING:
             raise InternalError(f"the board's reader began with frame kind {kind}")
-        entries = codec.from_literal(payload.decode(), "the listing")
+        entries = cast(list, codec.from_literal(payload.decode(), "the listing"))
         listing = Listing([(path, size) for path, size in entries])
         counter = Reporter(self.device, self.progress, listing.total, "get")
         files = iter(p for p, size in listing.entries if size >= 0)

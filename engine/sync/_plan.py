@@ -305,7 +305,7 @@ class _Local:
     names: dict[str, str]  # host rel -> board rel (a .py may become .mpy)
     contents: dict[str, bytes]
     hashes: dict[str, str]
-    sources: dict[str, Path]
+    sources: dict[str, Path | None]  # None: bytes with no host file (a write_bytes)
     dirs: set[str]  # every folder the board needs
     notes: dict[str, str]  # why a file is not minified
 

@@ -264,7 +264,7 @@ class WebreplTransport(Transport):
             pipelined = all(size is not None for _, _, size in batch)
             if pipelined:
                 wire_out = b"".join(
-                    wire.request(wire.GET_FILE, raw) + b"\0" * (-(-size // wire.CHUNK) + 1)
+                    wire.request(wire.GET_FILE, raw) + b"\0" * _requests(size or 0)
                     for raw, _name, size in batch
                 )
                 self._send(wire_out, text=False)
@@ -349,6 +349,12 @@ class WebreplTransport(Transport):
             return wire.parse_reply(data)
         except ValueError as e:
             raise InternalError(f"{self.url} broke the WebREPL file protocol: {e}") from None
+
+
+def _requests(size: int) -> int:
+    """The ``\\0`` requests a get of ``size`` bytes takes: one per 256-byte chunk, and one
+    for the empty chunk that ends it."""
+    return -(-size // wire.CHUNK) + 1
 
 
 def _os_error(code: int) -> str:
