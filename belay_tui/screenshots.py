@@ -155,7 +155,10 @@ async def files(pilot: Pilot) -> None:
     await until(pilot, lambda: app.focused is pane.tree, "the files pane")
     await until(pilot, lambda: pane.marks.get("/main.py") == "changed", "the marks")
     await until(pilot, lambda: "/" in pane.loaded and app.session.idle, "the listing")
-    pane.tree.move_cursor(next(n for n in pane.tree.root.children if n.data.name == "main.py"))
+    main = next(n for n in pane.tree.root.children if n.data.name == "main.py")
+    await until(pilot, lambda: main.line >= 0, "main.py laid out")
+    pane.tree.move_cursor(main)
+    await until(pilot, lambda: pane.tree.cursor_node is main, "the cursor on main.py")
     await pilot.press("o")
     await until(pilot, lambda: pane.opened is not None and app.session.idle, "the file")
 

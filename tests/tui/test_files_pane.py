@@ -52,8 +52,9 @@ async def select(pilot, pane, *names: str):
         if node.data.is_dir and node is not pane.tree.root and names[-1] != name:
             node.expand()
             await until(pilot, lambda n=node: n.data.path in pane.loaded, f"{name} listed")
+    await until(pilot, lambda: node.line >= 0, f"{node.data.path} laid out")
     pane.tree.move_cursor(node)
-    await pilot.pause()
+    await until(pilot, lambda: pane.tree.cursor_node is node, f"the cursor on {node.data.path}")
     return node
 
 
