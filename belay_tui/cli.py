@@ -33,7 +33,8 @@ COMMANDS = [
     "emulator",
 ]
 
-err = Console(stderr=True, highlight=False)
+# soft_wrap: an error stays one line, however long its paths (the terminal wraps it).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,12 +3,15 @@
 Each scene drives the app on a virtual board (real MicroPython) into one of its main states
 with the keys a person would press; the snapshot tests replay the same scenes, so the
 pictures and the tests cannot drift apart. Everything shown is made deterministic: a demo
-project with fixed contents, no temporary paths on screen, a steady cursor.
+project with fixed contents, no temporary paths on screen, a steady cursor, and a virtual
+board that reports fixed figures (free memory, firmware version, platform: see
+``VirtualBoard(fixed_figures=...)``), so the pictures are the same on every machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -16,8 +19,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.pilot import Pilot
 
+from engine.emulator import FIXED_FIGURES_ENV
 from engine.events import LinkPhase
 
 from .app import BelayApp
@@ -58,6 +63,17 @@ async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeou
         await pilot.pause(0.02)
 
 
+def palette_highlights(app: BelayApp, text: str) -> bool:
+    """The command palette's highlighted match contains ``text``: Enter runs that command.
+    (Its matches come in batches as the search for each typed key ends; until the last
+    search is in, the highlight may be a match for the text typed so far.)"""
+    for commands in app.screen.query(CommandList):
+        index = commands.highlighted
+        if index is not None and text in str(commands.get_option_at_index(index).prompt):
+            return True
+    return False
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until the board is connected and nothing runs."""
     app: BelayApp = pilot.app
@@ -96,8 +112,7 @@ async def lost(pilot: Pilot) -> None:
     await type_lines(pilot, "import sys; sys.platform")
     app: BelayApp = pilot.app
     await pilot.press("ctrl+p", *"unplug")
-    await until(pilot, lambda: app.screen.query("CommandList"), "the palette")
-    await pilot.pause(0.3)
+    await until(pilot, lambda: palette_highlights(app, "unplug"), "the palette's match")
     await pilot.press("enter")
     await until(pilot, lambda: not app.session.board.plugged, "the unplug")
     await type_lines(pilot, "1 + 1")
@@ -113,12 +128,14 @@ async def syncing(pilot: Pilot) -> None:
     await pilot.press("f3")
     await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
     await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
-    board.bps = 3000
+    # At this rate the small files' bytes are through at once, and the big file's first
+    # chunk counts only after about 11 s, so a loaded machine still catches the same moment.
+    # Slower would hold the picture longer but starve the sync: the board acknowledges every
+    # KB it takes, and after 5 s without a byte from it the sync gives up.
+    board.bps = 400
     await pilot.press("s")
     bar = app.query_one("#sync-progress")
-    # The first file's bytes are through; the big one takes seconds at this rate.
     await until(pilot, lambda: bar.total > 1 and bar.progress > 0, "the first file's progress")
-    board.bps = 1  # hold the picture still
     await pilot.press("f2")
     await until(pilot, lambda: app.focused is app.repl.input, "the console")
     await pilot.press(*"led.value()", "enter", "f3")
@@ -180,8 +197,11 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
 
 def scene_app(name: str, project: Path) -> BelayApp:
     """The app a scene runs in. The lost board stays lost (no reconnect tries counting up),
-    so the picture holds still."""
-    return BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    so the picture holds still; toasts stay until the picture is taken, however slowly a
+    loaded machine gets there (they would go after 5 s)."""
+    app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+    app.NOTIFICATION_TIMEOUT = 600
+    return app
 
 
 async def shoot(name: str, out: Path, project: Path) -> Path:
@@ -197,6 +217,7 @@ async def shoot(name: str, out: Path, project: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    os.environ[FIXED_FIGURES_ENV] = "1"  # the boards the scenes start report fixed figures
     out = Path(argv[0] if argv else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     for name in SCENES:

@@ -49,7 +49,7 @@ from .exceptions import (
     PyboardException,
     SyncError,
 )
-from .minify import minify as minify_code
+from .minify import minify_checked
 from .text import last_line
 from .transport import Transport
 from .transport._ports import describe_ports, list_ports
@@ -403,8 +403,8 @@ class Device(FileMethods):
         return the value's ``repr`` text. ``stream_out``: where this call's prints go.
         """
         exec_part, expr = _split_final_expression(cmd)
-        if minify and exec_part:
-            exec_part = minify_code(exec_part)
+        if minify and exec_part:  # as written when the minified text would not compile
+            exec_part = minify_checked(exec_part, "<command>").code
         args = codec.to_literal(exec_part, "code")
         if expr:
             args += "," + codec.to_literal(expr, "expression")

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+from waiting import Lines
+
 from belay_tui.cli import main
 
 
@@ -63,7 +65,7 @@ def test_emulator_command_serves_a_port(tmp_path):
         text=True,
     )
     try:
-        port = proc.stdout.readline().strip()
+        port = Lines(proc.stdout).next("the emulator's port").strip()
         assert os.path.exists(port)
         r = subprocess.run(
             [sys.executable, "-m", "mpremote", "connect", port, "exec", "open('f','w').write('1')"],

@@ -29,7 +29,9 @@ def test_implementation(device):
     impl = device.implementation
     assert impl.name == "micropython"
     assert len(impl.version) == 3 and impl.version >= (1, 20, 0)
-    assert impl.platform == "linux"
+    # What the board itself says (the wheel's version and the host's OS vary by machine).
+    assert impl.version == device("import sys; tuple(sys.implementation.version[:3])")
+    assert impl.platform == device("sys.platform")
     assert "native" in impl.emitters
     assert impl.mpy_version >= 6
 
@@ -274,7 +276,3 @@ def test_stream_out_per_call(device):
     buf = io.StringIO()
     device("print('to buffer')", stream_out=buf)
     assert buf.getvalue() == "to buffer\n"
-
-
-def test_list_devices_returns_port_infos():
-    assert all(isinstance(p, belay.PortInfo) for p in belay.list_devices())

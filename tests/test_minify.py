@@ -139,3 +139,7 @@ def test_bench_figures_name_what_they_count():
     assert 0 < figures["ours_files"] <= 5
     assert figures["ours_no_longer_parses"] == figures["ours_meaning_changed"] == 0
     assert 0 < figures["ours_size_ratio"] < 1
+
+
+def test_a_command_with_a_continuation_runs_on_the_board(device):
+    assert device("total = 1 + \\\n    2\ntotal") == 3

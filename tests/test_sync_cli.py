@@ -37,15 +37,14 @@ def test_sync_with_options(board, tmp_path, capsys):
 
 def test_missing_folder_is_one_line(board, tmp_path, capsys):
     assert main(["sync", board.port, str(tmp_path / "nope")]) == 1
-    err = " ".join(capsys.readouterr().err.split())  # rich wraps at the console width
-    assert err == f"error: {tmp_path / 'nope'} does not exist"
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope'} does not exist\n"
 
 
 def test_bad_dst_is_one_line(board, tmp_path, capsys):
     write(tmp_path / "src", "a.py", "")
     assert main(["sync", board.port, str(tmp_path / "src"), "--dst", "relative"]) == 1
-    err = " ".join(capsys.readouterr().err.split())
-    assert err == "error: dst 'relative' must be an absolute board path, starting with '/'"
+    err = capsys.readouterr().err
+    assert err == "error: dst 'relative' must be an absolute board path, starting with '/'\n"
 
 
 def test_bench_sync_suite_reports_figures(capsys):

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable
 
 import pytest
 from test_sync import files, write
+from waiting import Lines, until
 
 from engine import Device, SyncError, SyncOptions
 from engine.events import SyncFailed, WatchStatus
 from engine.watch import Watcher
-
-
-def until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    """Wait for a condition on the board's files (the host sees them in board.root)."""
-    done = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        done.wait(0.01)
 
 
 @pytest.fixture
@@ -41,15 +30,15 @@ def test_saves_and_deletes_reach_the_board(device, board, folder):
         assert watcher.ready.wait(20)
         assert files(board.root) == {"a.py": b"a=1\n"}
         write(folder, "b.py", "b = 2\n")
-        until(lambda: files(board.root).get("b.py") == b"b=2\n")
+        until(lambda: files(board.root).get("b.py") == b"b=2\n", "b.py on the board")
         write(folder, "a.py", "a = 3\n")
-        until(lambda: files(board.root).get("a.py") == b"a=3\n")
+        until(lambda: files(board.root).get("a.py") == b"a=3\n", "the new a.py on the board")
         (folder / "b.py").unlink()
-        until(lambda: "b.py" not in files(board.root))
+        until(lambda: "b.py" not in files(board.root), "b.py gone from the board")
         write(folder, "pkg/deep/c.py", "c = 1\n")
-        until(lambda: "pkg/deep/c.py" in files(board.root))
+        until(lambda: "pkg/deep/c.py" in files(board.root), "pkg/deep/c.py on the board")
         shutil.rmtree(folder / "pkg")
-        until(lambda: not (board.root / "pkg").exists())
+        until(lambda: not (board.root / "pkg").exists(), "pkg/ gone from the board")
 
 
 def test_editor_files_are_ignored(device, board, folder):
@@ -58,7 +47,7 @@ def test_editor_files_are_ignored(device, board, folder):
         for name in (".a.py.swp", "a.py~", "4913", ".#a.py", "__pycache__/a.cpython-311.pyc"):
             write(folder, name, "editor noise")
         write(folder, "last.py", "z = 0\n")
-        until(lambda: "last.py" in files(board.root))
+        until(lambda: "last.py" in files(board.root), "last.py on the board")
     assert set(files(board.root)) == {"a.py", "last.py"}
 
 
@@ -70,7 +59,7 @@ def test_a_failed_sync_is_reported_and_watching_goes_on(device, board, folder, e
         failed = events.wait_for(lambda e: isinstance(e, SyncFailed))
         assert "broken.py" in failed.message and "\n" not in failed.message
         write(folder, "broken.py", "x = 1\n")
-        until(lambda: "broken.mpy" in files(board.root))
+        until(lambda: "broken.mpy" in files(board.root), "broken.mpy on the board")
     events.wait_for(lambda e: isinstance(e, WatchStatus) and e.state == "stopped")
 
 
@@ -80,9 +69,9 @@ def test_runs_a_script_after_each_sync(board, folder, tmp_path):
         tmp_path, "run.py", "import a\nprint('value', a.a)\nwhile True:\n    time.sleep_ms(5)\n"
     )
     with Device(board.port, output=out.append) as device, Watcher(device, folder, run=script):
-        until(lambda: "value 1" in "".join(out))
+        until(lambda: "value 1" in "".join(out), "the run's first output")
         write(folder, "a.py", "a = 2\n")  # interrupts the running script, syncs, runs again
-        until(lambda: "value 2" in "".join(out))
+        until(lambda: "value 2" in "".join(out), "the rerun's output")
 
 
 def test_missing_folder(device, tmp_path):
@@ -90,24 +79,31 @@ def test_missing_folder(device, tmp_path):
         Watcher(device, tmp_path / "nope")
 
 
-def test_watch_command_until_ctrl_c(board, folder):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+@contextlib.contextmanager
+def watch_command(*args: str) -> Iterator[Lines]:
+    """``belay-tui watch ARGS`` in its own process, as a user runs it: its output lines
+    while it runs; then Ctrl-C, which must end it cleanly."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "belay_tui.cli", "watch", board.port, str(folder)],
+        [sys.executable, "-m", "belay_tui.cli", "watch", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
     try:
-        assert proc.stdout.readline().startswith("synced wrote /a.py")  # the first sync
-        assert proc.stdout.readline().startswith(f"watching {folder}")
-        write(folder, "new.py", "n = 1\n")
-        until(lambda: "new.py" in files(board.root))
-        assert "synced wrote /new.py" in proc.stdout.readline()
+        yield Lines(proc.stdout)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_watch_command_until_ctrl_c(board, folder):
+    with watch_command(board.port, str(folder)) as lines:
+        assert lines.next("the first sync").startswith("synced wrote /a.py")
+        assert lines.next("the watching line").startswith(f"watching {folder}")
+        write(folder, "new.py", "n = 1\n")
+        until(lambda: "new.py" in files(board.root), "new.py on the board")
+        assert "synced wrote /new.py" in lines.next("the sync of new.py")

@@ -9,9 +9,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
+from waiting import Lines, until
 
 from belay_tui.cli import main
 from engine import (
@@ -46,15 +46,16 @@ def wdevice(wboard):
 def _eventually(attempt, what: str, timeout: float = 10.0):
     """Retry ``attempt`` while the board refuses the connection: a board frees its single
     WebREPL slot a moment after the previous client leaves."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def tried() -> tuple | None:
         try:
-            return attempt()
+            return (attempt(),)
         except AuthenticationError:
-            raise
-        except ConnectionFailedError as e:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} never succeeded: {e}") from None
+            raise  # a wrong password is the answer, not a busy slot
+        except ConnectionFailedError:
+            return None  # refused: the slot is not free yet
+
+    return until(tried, f"{what} to be accepted", timeout, every=0.05)[0]
 
 
 # -- login -------------------------------------------------------------------------------
@@ -80,9 +81,7 @@ def test_tasks_threads_and_generators_over_webrepl(wdevice, wboard):
     assert add(2, b=3) == 5
     assert list(count(4)) == [0, 1, 4, 9]
     flag()
-    deadline = time.monotonic() + 10
-    while wdevice("globals().get('done')") != 42:
-        assert time.monotonic() < deadline, "the board thread never ran"
+    until(lambda: wdevice("globals().get('done')") == 42, "the board thread to run", 10)
     with pytest.raises(PyboardException, match="ZeroDivisionError"):
         wdevice("1/0")
 
@@ -445,8 +444,9 @@ def test_emulator_command_serves_webrepl(tmp_path):
         env=env,
     )
     try:
-        proc.stdout.readline()  # the serial port
-        url = proc.stdout.readline().strip()
+        lines = Lines(proc.stdout)
+        lines.next("the emulator's serial port")
+        url = lines.next("the emulator's WebREPL address").strip()
         assert url.startswith("ws://127.0.0.1:")
         done = subprocess.run(
             [sys.executable, "-m", "belay_tui.cli", "exec", url, "open('f','w').write('ok')"],

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(highlight=False)
+    # One line per event, however long the paths: a log that tools and tests can read.
+    console = Console(highlight=False, soft_wrap=True)
     with open_device(args) as device:
         watcher = Watcher(device, sync_options(args), run=args.run, reset=not args.no_reset)
         device.events.subscribe(lambda event: _show(console, watcher, event))

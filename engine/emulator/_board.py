@@ -15,6 +15,9 @@ from ._interp import Interpreter
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
 
+#: Set to ``1``, boards made without ``fixed_figures`` report fixed figures (for tests).
+FIXED_FIGURES_ENV = "BELAY_VIRTUAL_FIXED"
+
 
 class VirtualBoard:
     """A MicroPython board with no hardware: real MicroPython behind a pseudo-terminal.
@@ -24,6 +27,12 @@ class VirtualBoard:
     both directions (11520 is a 115200-baud UART; 0 is unlimited). ``fs_size``: make the
     board's ``os.statvfs`` report a filesystem of that many bytes (the files in ``root``
     count as used), to see what tools do on a small or full board.
+
+    ``fixed_figures`` (a test option): the board reports the same figures on every host —
+    MicroPython 1.29.0 on ``linux`` with no native architecture in ``sys.implementation``,
+    ``gc.mem_free()`` 1,990,000 bytes — so snapshots and screenshots of a tool do not depend
+    on the machine or the wheel. Unset, the ``BELAY_VIRTUAL_FIXED=1`` environment variable
+    turns it on, which reaches boards that a program starts itself (``Device("virtual")``).
 
     ``webrepl="127.0.0.1:PORT"`` (port 0: any free one) also serves WebREPL there, as
     ``webrepl.start()`` does on a board, with ``password`` (1 to 9 characters) and
@@ -40,6 +49,7 @@ class VirtualBoard:
         password: str | Secret | None = None,
         webrepl_latency: float = 0.0,
         fs_size: int | None = None,
+        fixed_figures: bool | None = None,
     ) -> None:
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
         self.root = Path(root) if root is not None else self._state / "flash"
@@ -57,6 +67,9 @@ class VirtualBoard:
                 raise
         self._bps = bps
         self._fs_size = fs_size
+        if fixed_figures is None:
+            fixed_figures = os.environ.get(FIXED_FIGURES_ENV) == "1"
+        self.fixed_figures = fixed_figures
         self._relay: Relay | None = None
         self._host_fd = -1
         self._pins_out = self._state / "pins.out"
@@ -176,7 +189,7 @@ class VirtualBoard:
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        for shim in ("machine", "os"):
+        for shim in ("machine", "os", "sys", "gc"):
             (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
         values = {
@@ -186,6 +199,7 @@ class VirtualBoard:
             "_UID": uid,
             "_SHIM_DIR": str(self._state),
             "_FS_SIZE": self._fs_size,
+            "_FIXED": self.fixed_figures,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())
         self._boot.write_text(header + (firmware / "boot.py").read_text())

@@ -9,6 +9,13 @@ from __future__ import annotations
 import pytest
 
 from belay_tui.screenshots import SCENES, SIZE, make_demo_project, scene_app
+from engine.emulator import FIXED_FIGURES_ENV
+
+
+@pytest.fixture(autouse=True)
+def fixed_figures(monkeypatch):
+    """The scenes' boards report the same memory and firmware on every machine."""
+    monkeypatch.setenv(FIXED_FIGURES_ENV, "1")
 
 
 @pytest.mark.parametrize("scene", sorted(SCENES))

@@ -82,7 +82,8 @@ async def test_tree_marks_every_path_with_sizes_and_totals(make_app, project):
         assert "· junk.pyc  ignored" in lines
         assert "- old.txt  5 B  deleted" in lines
         assert "+ main.py  9 B  added" in lines
-        assert "  + util.py  4 B  added"  # minified in lines
+        assert "+ lib  added" in lines
+        assert "  + util.py  4 B  added" in lines  # "X = 1\n", minified to "X=1\n"
         totals = text_of(app, "#sync-totals")
         assert totals.startswith("+2 added  ~0 changed  -1 deleted  =0 unchanged  ·1 ignored")
         assert "to write 13 B" in totals
@@ -108,7 +109,8 @@ async def test_sync_now_mirrors_the_folder_and_reports_figures(make_app, project
         root = app.session.board.root
         assert (root / "main.py").read_text() == "print(1)\n"
         assert (root / "lib" / "util.py").read_text() == "X=1\n"  # minified
-        assert all(" unchanged" in line for line in tree_lines(app) if "." in line)
+        files = [line for line in tree_lines(app) if "." in line]
+        assert files == ["  = util.py  4 B  unchanged", "= main.py  9 B  unchanged"], files
         assert text_of(app, "#sync-last").startswith("last sync: ")
         assert "2 files, 13 B in" in text_of(app, "#sync-last")
         assert "(2 written)" in str(app.status_bar.render())

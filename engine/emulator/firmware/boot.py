@@ -1,7 +1,8 @@
 # Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
-# _PINS_IN, _UID, _SHIM_DIR and _FS_SIZE. Makes the unix port look like a board: a sandboxed
-# filesystem at /, a board's sys.path, a simulated machine module and, given _FS_SIZE, an
-# os module whose statvfs reports a filesystem of that size.
+# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE and _FIXED. Makes the unix port look like a board: a
+# filesystem at /, a board's sys.path, a simulated machine module, given _FS_SIZE an os
+# module whose statvfs reports a filesystem of that size and, given _FIXED, sys and gc
+# modules that report the same firmware and free memory on every host.
 def _belay_boot():
     import os
     import sys
@@ -19,6 +20,13 @@ def _belay_boot():
         _belay_os._SIZE = _FS_SIZE
         sys.modules["os"] = _belay_os
         del sys.modules["_belay_os"]
+    if _FIXED:
+        import _belay_gc
+        import _belay_sys
+
+        sys.modules["gc"] = _belay_gc
+        sys.modules["sys"] = _belay_sys
+        del sys.modules["_belay_gc"], sys.modules["_belay_sys"]
     sys.path.pop(0)
     shim._PINS_OUT = open(_PINS_OUT, "ab")
     # After the mount, plain open() sees only the board's root: host files are reached
@@ -34,4 +42,4 @@ def _belay_boot():
 
 
 _belay_boot()
-del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE
+del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED
