@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 
 from ..minify import minify
-from ..sync import HASH_FILE
 
 # Frame kinds of the reader's stream (board -> host): kind, 4-byte little-endian length,
 # payload. LISTING comes first: repr of ((path, size), ...), size -1 for a folder.
@@ -69,11 +68,19 @@ def _BKt(ps):
     _BF('R',repr(_BKa(ps)))
 """
 
-# The sync's file hash (_BSh), in full.
 _HASH = """
 def _BKh(p):
+    import hashlib,binascii
+    h=hashlib.sha256()
     b=bytearray(1024)
-    _BF('R',repr(_BSh(p,b,memoryview(b))[1]))
+    m=memoryview(b)
+    with open(p,'rb') as f:
+        while True:
+            k=f.readinto(b)
+            if not k:
+                break
+            h.update(m[:k])
+    _BF('R',repr(binascii.hexlify(h.digest()).decode()))
 """
 
 _DF = """
@@ -221,7 +228,7 @@ def op_code(name: str) -> bytes:
         "list": (_LIST,),
         "stat": (_STAT,),
         "tree": (_WALK, _TREE),
-        "hash": (HASH_FILE, _HASH),
+        "hash": (_HASH,),
         "df": (_DF,),
         "mkdir": (_MKDIR,),
         "remove": (_WALK, _REMOVE),

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
-from ._board import HASH_FILE
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore, scan
 from ._paths import DEFAULT_KEEP, resolve_path
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, copy_plan, make_plan
@@ -27,7 +26,6 @@ __all__ = [
     "ACTIONS",
     "DEFAULT_IGNORE",
     "DEFAULT_KEEP",
-    "HASH_FILE",
     "BoardInfo",
     "SyncEntry",
     "SyncOptions",
