@@ -11,7 +11,7 @@ import pytest
 from test_sync import files, write
 
 from belay_tui.cli import main
-from engine import BoardFileError, Device, SyncError, VirtualBoard
+from engine import BoardFileError, Device, FeatureUnavailableError, SyncError, VirtualBoard
 from engine.events import Progress
 from engine.fs import DiskUsage, FileInfo
 
@@ -228,3 +228,18 @@ def test_cli_over_webrepl(tmp_path, capsys):
         fs("put", str(tmp_path / "got" / "m.py"), "/n.py")
         assert fs("ls", "/").split() == ["lib/", "n.py"]
         assert (vb.root / "n.py").read_bytes() == b"m = 1\n"
+
+
+@pytest.mark.parametrize("profile", ["esp8266", "old"])
+def test_small_and_old_firmware(tmp_path, profile):
+    blob = os.urandom(9000)
+    with VirtualBoard(root=tmp_path / "flash", profile=profile) as vb, Device(vb.port) as dev:
+        write(vb.root, "b.bin", blob)
+        assert dev.fs.read_bytes("/b.bin") == blob
+        dev.fs.write_bytes("/w.txt", b"w")
+        assert files(vb.root) == {"b.bin": blob, "w.txt": b"w"}
+        if profile == "old":  # no hashlib: said so in one line
+            with pytest.raises(FeatureUnavailableError, match="no hashlib"):
+                dev.fs.sha256("/b.bin")
+        else:
+            assert dev.fs.sha256("/b.bin") == hashlib.sha256(blob).hexdigest()

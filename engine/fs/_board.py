@@ -136,7 +136,8 @@ def _BKn(a,b):
 """
 
 # The reader: the listing of ps (files, and folders walked unless t is 0: then a folder is
-# refused with EISDIR), then every file's bytes. raw:
+# refused with EISDIR), then every file's bytes. It says which way they come (Y1: raw, Y0:
+# base64), as a board without kbd_intr or binary stdio falls back to base64. raw:
 # binary frames on sys.stdout.buffer, paced by one acknowledgement byte per frame read from
 # sys.stdin.buffer with the interrupt character off; else base64 lines of the same frames.
 # Chunks are deflated where the board can compress (DeflateIO.write) and it pays; the first
@@ -161,11 +162,14 @@ def _BKg(ps,raw,window,abort,t):
     b=bytearray(n)
     m=memoryview(b)
     c=[0,0,0]
-    o=sys.stdout.buffer if raw else None
     if raw:
-        import micropython
-        i=sys.stdin.buffer
-        micropython.kbd_intr(-1)
+        try:
+            import micropython
+            i=sys.stdin.buffer
+            o=sys.stdout.buffer
+            micropython.kbd_intr(-1)
+        except (ImportError,AttributeError):
+            raw=0
     def ack():
         if i.read(1)[0]=={abort}:
             c[2]=1
@@ -181,7 +185,7 @@ def _BKg(ps,raw,window,abort,t):
         else:
             sys.stdout.write(binascii.b2a_base64(h+bytes(d)).decode())
     try:
-        sys.stdout.write(_BN+'Y:')
+        sys.stdout.write(_BN+'Y%d:'%raw)
         w({listing},repr(r).encode())
         for p,s in r:
             if s<0 or c[2]:

@@ -115,14 +115,14 @@ class _Receiver:
             stream.send_code(code)
             stream.read_until(b"OK", f"the board to accept {what}")
             stray = s.read_until(token, f"the board to start {what}")[: -len(token)]
-            go = s.read_exact(2, f"the board to start {what}")
-            if go != b"Y:":  # the command failed before streaming: its reply says why
+            go = s.read_exact(3, f"the board to start {what}")
+            if go not in (b"Y0:", b"Y1:"):  # the command failed first: its reply says why
                 stream.buf[:0] = token + go
                 reply = stream.read_reply(what, accepted=True, output=stray)
                 self.device.decode(reply, what)
                 raise InternalError(f"the board's reader sent {go!r} instead of its stream")
             try:
-                listing = self._frames(s, use_raw)
+                listing = self._frames(s, go == b"Y1:")
             except BaseException:
                 stream.abandon()
                 raise

@@ -291,7 +291,7 @@ def copy_plan(
         dirs,
         {},
     )
-    entries = _compare(local, board_files, board_dirs, {""}, look, info.hashes)
+    entries = _compare(local, board_files, board_dirs, {""}, look, info.hash)
     if not info.dst_exists and dst != "/":
         entries.append(SyncEntry("/", "added"))
     entries = sorted((_under(dst, e) for e in entries), key=lambda e: e.path)
