@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
+
 from engine import PortInfo, attached_boards, list_devices, pick_board
 
 VIRTUAL = "virtual"
@@ -53,3 +55,17 @@ def choose_port(
         return PortChoice(VIRTUAL, NO_BOARD_NOTE)
     board = pick_board(ports)
     return PortChoice(board.device, f"using {board.label}: the one board attached")
+
+
+def remember_port(project: Path, port: str) -> Path:
+    """Write ``[tool.belay-tui] port`` into the project's ``pyproject.toml`` (made if
+    missing; formatting and comments kept), so later commands there use that board."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    doc = tomlkit.parse(text)
+    tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    tool.setdefault("belay-tui", tomlkit.table())["port"] = port
+    tmp = pyproject.with_name(f".{pyproject.name}.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    tmp.replace(pyproject)
+    return pyproject

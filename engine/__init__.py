@@ -4,7 +4,7 @@
 """
 
 from .connection import Connection, LinkStats
-from .device import Device, Implementation
+from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
@@ -57,6 +57,7 @@ __all__ = [
     "ConnectionLost",
     "DependencyError",
     "Device",
+    "DeviceMeta",
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EventBus",

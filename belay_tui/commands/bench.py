@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results))
         return 0
-    console = Console()
+    console = Console(emoji=False)
     for r in results:
         link = f"{r['link_bps']} B/s" if r["link_bps"] else "unlimited"
         table = Table(title=f"{r['port']} — link {link}", show_header=True)

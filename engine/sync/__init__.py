@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
+from ._dependencies import sync_dependencies
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore, scan
 from ._paths import DEFAULT_KEEP, resolve_path
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, copy_plan, make_plan
@@ -41,6 +42,7 @@ __all__ = [
     "resolve_path",
     "scan",
     "sync",
+    "sync_dependencies",
 ]
 
 
