@@ -29,7 +29,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
-    Action("show_pane('files')", "Show the board's files", "Browse, open, edit", "f5", show=False),
+    Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f5", show=False),
+    Action("show_pane('files')", "Show the board's files", "Browse, open, edit", "f6", show=False),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -53,6 +54,9 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps", label="Add"
     ),
+    Action("plot_pause", "Pause the plot", "Stop or resume taking points", "p", "plot", "Pause"),
+    Action("plot_clear", "Clear the plot", "Forget every point", "c", "plot", "Clear"),
+    Action("plot_window", "Plot window", "Points per series: 50 to 1000", "w", "plot", "Window"),
     Action("files_open", "Open", "Show the selected board file", "o", "files"),
     Action("files_edit", "Edit", "Edit the selected board file", "e", "files"),
     Action("files_save", "Save", "Write the edited file back to the board", "ctrl+s", "files"),

@@ -155,6 +155,19 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, locked, "the table to reload")
 
 
+async def plot(pilot: Pilot) -> None:
+    """A loop printing two named readings, on the Plot tab."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    await type_lines(pilot, "import math")
+    reading = "'t=%.1f h=%.1f' % (21 + 2 * math.sin(i / 8), 45 + 5 * math.cos(i / 11))"
+    await pilot.press(*f"for i in range(120): print({reading})", "enter", "enter")
+    await until(pilot, lambda: app.session.idle and not app.repl.pending, "the loop")
+    await pilot.press("f5")
+    pane = app.plot_pane
+    await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
+
+
 async def files(pilot: Pilot) -> None:
     """The Files tab: the board's tree marked against the project, a file open beside it."""
     await settle(pilot)
@@ -167,7 +180,7 @@ async def files(pilot: Pilot) -> None:
         "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.off()\n"
     )
     (root / "boot_log.txt").write_text("boot 1\nboot 2\n")
-    await pilot.press("f5")
+    await pilot.press("f6")
     pane = app.files_pane
     await until(pilot, lambda: app.focused is pane.tree, "the files pane")
     await until(pilot, lambda: pane.marks.get("/main.py") == "changed", "the marks")
@@ -185,13 +198,28 @@ async def help_screen(pilot: Pilot) -> None:
     await pilot.press("f1")
 
 
+def steady(scene: Callable[[Pilot], Awaitable[None]]) -> Callable[[Pilot], Awaitable[None]]:
+    """``scene``, then wait until the console's scrollbar has caught up with its lines."""
+
+    async def run(pilot: Pilot) -> None:
+        await scene(pilot)
+        transcript = pilot.app.repl.transcript
+        await until(pilot, lambda: transcript.settled, "the console's scroll position")
+
+    return run
+
+
 SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
-    "connected": connected,
-    "lost": lost,
-    "syncing": syncing,
-    "dependency-error": dependency_error,
-    "files": files,
-    "help": help_screen,
+    name: steady(scene)
+    for name, scene in {
+        "connected": connected,
+        "lost": lost,
+        "syncing": syncing,
+        "dependency-error": dependency_error,
+        "plot": plot,
+        "files": files,
+        "help": help_screen,
+    }.items()
 }
 
 

@@ -3,6 +3,7 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .complete import Completion, complete
 from .connection import Connection, LinkStats
 from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
@@ -51,6 +52,7 @@ __all__ = [
     "AuthenticationError",
     "BelayException",
     "BoardFileError",
+    "Completion",
     "ConfigError",
     "Connection",
     "ConnectionFailedError",
@@ -85,6 +87,7 @@ __all__ = [
     "add_dependency",
     "attached_boards",
     "clean",
+    "complete",
     "dependency_status",
     "install",
     "list_devices",

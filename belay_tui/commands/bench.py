@@ -26,9 +26,12 @@ from engine.bench import (
 )
 from engine.emulator import PROFILES
 
+from ..console_bench import measure_console
+
 # Each suite: (target, args) -> figures.
 SUITES = {
     "calls": lambda target, args: measure_calls(target, args.seconds),
+    "console": lambda target, args: measure_console(target),
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
     "files": lambda target, args: measure_files(target),
@@ -40,6 +43,7 @@ SUITES = {
 # unlimited, where their targets are set.
 DEFAULT_RATES = {
     "calls": [0, 11520],
+    "console": [0],
     "link": [0, 11520],
     "sync": [46080],
     "files": [46080],
