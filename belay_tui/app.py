@@ -133,6 +133,7 @@ class BelayApp(App[int]):
     def plot_pane(self) -> PlotPane:
         return self.query_one(PlotPane)
 
+    @property
     def files_pane(self) -> FilesPane:
         return self.query_one(FilesPane)
 
