@@ -22,7 +22,6 @@ class Action:
     pane: str | None = None
     label: str = ""  # short Footer text, when the title is long
     show: bool = True  # in the Footer (when the key is live there)
-    priority: bool = False  # before the focused widget's own use of the key
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -30,16 +29,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
-    Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f5", show=False),
-    # TextArea (the REPL's input, the Files editor) selects a line with F6: this comes first.
-    Action(
-        "show_pane('files')",
-        "Show the board's files",
-        "Browse, open, edit",
-        "f6",
-        show=False,
-        priority=True,
-    ),
+    Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f7", show=False),
+    Action("show_pane('files')", "Show the board's files", "Browse, open, edit", "f5", show=False),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -84,10 +75,17 @@ ACTIONS: tuple[Action, ...] = (
 
 
 def bindings(pane: str | None) -> list[Binding]:
-    """The bindings of ``pane`` (None: the app's). Pane keys run the app's action."""
+    """The bindings of ``pane`` (None: the app's). Pane keys run the app's action.
+
+    Function keys take priority: they move between panes wherever the focus is, even in a
+    text area (Textual's TextArea binds F6 and F7 to selections)."""
     prefix = "" if pane is None else "app."
     return [
-        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show, priority=a.priority)
+        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show, priority=_is_fkey(a.key))
         for a in ACTIONS
         if a.key and a.pane == pane
     ]
+
+
+def _is_fkey(key: str) -> bool:
+    return key[:1] == "f" and key[1:].isdigit()

@@ -110,10 +110,10 @@ class BelayApp(App[int]):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
-            with TabPane("Plot f5", id="plot"):
-                yield PlotPane(id="plot-pane")
-            with TabPane("Files f6", id="files"):
+            with TabPane("Files f5", id="files"):
                 yield FilesPane(self.session, self.project, id="files-pane")
+            with TabPane("Plot f7", id="plot"):
+                yield PlotPane(id="plot-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 

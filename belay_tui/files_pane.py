@@ -1,4 +1,4 @@
-"""The Files pane (F6): the board's filesystem, as Thonny's Files view shows it.
+"""The Files pane (F5): the board's filesystem, as Thonny's Files view shows it.
 
 The tree is loaded folder by folder as folders are opened (``device.fs.ls``), with sizes,
 and marked from the sync plan the Sync pane shows: a board file that differs from the

@@ -163,7 +163,7 @@ async def plot(pilot: Pilot) -> None:
     reading = "'t=%.1f h=%.1f' % (21 + 2 * math.sin(i / 8), 45 + 5 * math.cos(i / 11))"
     await pilot.press(*f"for i in range(120): print({reading})", "enter", "enter")
     await until(pilot, lambda: app.session.idle and not app.repl.pending, "the loop")
-    await pilot.press("f5")
+    await pilot.press("f7")
     pane = app.plot_pane
     await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
 
@@ -180,7 +180,7 @@ async def files(pilot: Pilot) -> None:
         "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.off()\n"
     )
     (root / "boot_log.txt").write_text("boot 1\nboot 2\n")
-    await pilot.press("f6")
+    await pilot.press("f5")
     pane = app.files_pane
     await until(pilot, lambda: app.focused is pane.tree, "the files pane")
     await until(pilot, lambda: pane.marks.get("/main.py") == "changed", "the marks")

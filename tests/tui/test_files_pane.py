@@ -1,4 +1,4 @@
-"""The Files pane (F6) on a virtual board: the lazy tree with sizes and marks, open, edit and
+"""The Files pane (F5) on a virtual board: the lazy tree with sizes and marks, open, edit and
 save (with the changed-on-board warning), download, upload, delete, new folder, rename,
 refresh; and the same tree over WebREPL."""
 
@@ -38,7 +38,7 @@ async def files_tab(pilot, board_files: dict[str, str | bytes]):
         path = app.session.board.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data if isinstance(data, bytes) else data.encode())
-    await show(pilot, "f6", "#files-tree")
+    await show(pilot, "f5", "#files-tree")
     pane = app.files_pane
     await until(pilot, lambda: "/" in pane.loaded and app.session.idle, "the root listing")
     return pane
@@ -230,7 +230,7 @@ async def test_files_over_webrepl(project, tmp_path):
         app = BelayApp(vb.webrepl_url, project, "pw")
         async with app.run_test() as pilot:
             await connected(pilot)
-            await show(pilot, "f6", "#files-tree")
+            await show(pilot, "f5", "#files-tree")
             pane = app.files_pane
             await until(pilot, lambda: "/" in pane.loaded and app.session.idle, "the root")
             await select(pilot, pane, "lib", "m.py")

@@ -36,7 +36,7 @@ async def test_printed_numbers_become_series_and_keys_work(make_app):
         loop = "for i in range(300): print('t=%d h=%d' % (i, 2 * i)); time.sleep(0.005)"
         await run_line(pilot, *loop, "enter", "enter")
         pane = app.plot_pane
-        await show(pilot, "f5", "#plot-chart")
+        await show(pilot, "f7", "#plot-chart")
         await until(pilot, lambda: pane.count == DEFAULT_WINDOW and not pane.unread, "points")
         assert list(pane.series) == ["t", "h"]
         assert pane.series["h"][-1] == (DEFAULT_WINDOW - 1, 598.0)  # the newest lines
@@ -45,13 +45,13 @@ async def test_printed_numbers_become_series_and_keys_work(make_app):
         await pilot.press("p")
         await pilot.press("f2")
         await run_line(pilot, *"print(1, 2)", "enter")
-        await show(pilot, "f5", "#plot-chart")
+        await show(pilot, "f7", "#plot-chart")
         assert pane.paused and pane.count == DEFAULT_WINDOW and not pane.unread
         await pilot.press("p", "c")
         assert not pane.series and pane.count == 0
         await pilot.press("f2")
         await run_line(pilot, *"print(1, 2)", "enter")
-        await show(pilot, "f5", "#plot-chart")
+        await show(pilot, "f7", "#plot-chart")
         await until(pilot, lambda: pane.count == 1, "the point after the pause")
         assert list(pane.series) == ["1", "2"]
 
@@ -64,6 +64,6 @@ async def test_a_hidden_plot_only_keeps_the_last_lines(make_app):
         pane = app.plot_pane
         assert pane.count == 0 and not pane.series  # nothing read while hidden
         assert pane.unread == DEFAULT_WINDOW
-        await show(pilot, "f5", "#plot-chart")
+        await show(pilot, "f7", "#plot-chart")
         await until(pilot, lambda: pane.count == DEFAULT_WINDOW, "the window's points")
         assert pane.series["1"][-1] == (DEFAULT_WINDOW - 1, 4999.0)
