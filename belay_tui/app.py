@@ -37,6 +37,7 @@ from .actions import ACTIONS, bindings
 from .add_dependency_screen import AddDependencyScreen
 from .boards_screen import BoardsScreen
 from .deps_pane import DepsPane
+from .files_pane import FilesPane
 from .help_screen import HelpScreen
 from .history import History
 from .jobs import Job
@@ -81,6 +82,7 @@ class BelayApp(App[int]):
         HERE / "status_bar.tcss",
         HERE / "sync_pane.tcss",
         HERE / "deps_pane.tcss",
+        HERE / "files_pane.tcss",
         HERE / "help_screen.tcss",
         HERE / "boards_screen.tcss",
         HERE / "paste_screen.tcss",
@@ -127,6 +129,8 @@ class BelayApp(App[int]):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
+            with TabPane("Files f5", id="files"):
+                yield FilesPane(self.session, self.project, id="files-pane")
             with TabPane("Plot f7", id="plot"):
                 yield PlotPane(id="plot-pane")
         yield StatusBar(self._status_label(), id="status")
@@ -147,6 +151,10 @@ class BelayApp(App[int]):
     @property
     def plot_pane(self) -> PlotPane:
         return self.query_one(PlotPane)
+
+    @property
+    def files_pane(self) -> FilesPane:
+        return self.query_one(FilesPane)
 
     @property
     def status_bar(self) -> StatusBar:
@@ -203,7 +211,7 @@ class BelayApp(App[int]):
         if session is self.session:
             return
         self.session = session
-        for pane in (self.sync_pane, self.deps_pane):
+        for pane in (self.sync_pane, self.deps_pane, self.files_pane):
             pane.session = session
         self.repl.follow(session)
         self.session_log.write("board", f"switched to {session.label}")
@@ -213,6 +221,7 @@ class BelayApp(App[int]):
         self.repl.refresh_state()
         self.sync_pane.dry_run()
         self.deps_pane.reload()
+        self.files_pane.refresh_tree()
         self.refresh_bindings()
 
     def _show_facts(self) -> None:
@@ -305,8 +314,11 @@ class BelayApp(App[int]):
         if isinstance(event, Progress):
             self.sync_pane.show_progress(event)
             self.deps_pane.show_progress(event)
+            self.files_pane.show_progress(event)
         elif isinstance(event, Synced):
             self.sync_pane.show_synced(event)
+            if self.query_one(TabbedContent).active == "files":
+                self.files_pane.refresh_tree()
         elif isinstance(event, WatchStatus):
             self.sync_pane.show_watch_status(event)
             self.repl.watch_syncing = event.state == "syncing"
@@ -344,6 +356,13 @@ class BelayApp(App[int]):
             self.sync_pane.dry_run()
         elif message.pane.id == "deps":
             self.deps_pane.reload()
+        elif message.pane.id == "files":
+            self.files_pane.refresh_tree()
+            self.sync_pane.dry_run()  # the marks follow the plan
+
+    @while_running
+    def on_sync_pane_planned(self, message: SyncPane.Planned) -> None:
+        self.files_pane.set_plan(message.plan)
 
     @while_running
     def on_sync_pane_watch_changed(self, message: SyncPane.WatchChanged) -> None:
@@ -404,6 +423,7 @@ class BelayApp(App[int]):
             "sync": "#sync-tree",
             "deps": "#deps-table",
             "plot": "#plot-chart",
+            "files": "#files-tree",
         }[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
@@ -456,6 +476,36 @@ class BelayApp(App[int]):
 
     def action_plot_window(self) -> None:
         self.plot_pane.next_window()
+
+    def action_files_open(self) -> None:
+        self.files_pane.open_selected()
+
+    def action_files_edit(self) -> None:
+        self.files_pane.edit_selected()
+
+    def action_files_save(self) -> None:
+        self.files_pane.save()
+
+    def action_files_download(self) -> None:
+        self.files_pane.download_selected()
+
+    def action_files_upload(self) -> None:
+        self.files_pane.upload()
+
+    def action_files_delete(self) -> None:
+        self.files_pane.delete_selected()
+
+    def action_files_mkdir(self) -> None:
+        self.files_pane.new_folder()
+
+    def action_files_rename(self) -> None:
+        self.files_pane.rename_selected()
+
+    def action_files_refresh(self) -> None:
+        self.files_pane.refresh_tree()
+
+    def action_files_close(self) -> None:
+        self.files_pane.close_view()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

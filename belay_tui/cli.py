@@ -30,6 +30,7 @@ COMMANDS = [
     "terminal",
     "sync",
     "watch",
+    "fs",
     "info",
     "devs",
     "update",

@@ -37,6 +37,10 @@ PANES = (
         "chart, one series per column or name: pause, clear, window length in points.",
     ),
     (
+        "Files",
+        "The board's files, folder by folder, with sizes; files that differ from the project "
+        "(as the Sync pane's plan says) are marked. Open, edit and save (warned if the board's "
+        "copy changed), download, upload, delete, new folder, rename.",
         "Boards (F6)",
         "Every board of the session with its state, port and last sync; Enter shows one "
         "(the REPL, the panes and the status bar follow it), a adds one by its port.",
@@ -48,7 +52,13 @@ PANES = (
     ),
 )
 
-SCOPES = {None: "anywhere", "sync": "sync pane", "deps": "dependencies pane", "plot": "plot pane"}
+SCOPES = {
+    None: "anywhere",
+    "sync": "sync pane",
+    "deps": "dependencies pane",
+    "plot": "plot pane",
+    "files": "files pane",
+}
 
 
 def keys_table() -> Table:

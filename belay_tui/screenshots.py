@@ -183,6 +183,31 @@ async def plot(pilot: Pilot) -> None:
     await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
 
 
+async def files(pilot: Pilot) -> None:
+    """The Files tab: the board's tree marked against the project, a file open beside it."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    root = app.session.board.root
+    for name in ("config.json", "lib/blink.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(DEMO_FILES[f"board/{name}"].encode())
+    (root / "main.py").write_text(
+        "from machine import Pin\n\nled = Pin('LED', Pin.OUT)\nled.off()\n"
+    )
+    (root / "boot_log.txt").write_text("boot 1\nboot 2\n")
+    await pilot.press("f5")
+    pane = app.files_pane
+    await until(pilot, lambda: app.focused is pane.tree, "the files pane")
+    await until(pilot, lambda: pane.marks.get("/main.py") == "changed", "the marks")
+    await until(pilot, lambda: "/" in pane.loaded and app.session.idle, "the listing")
+    main = next(n for n in pane.tree.root.children if n.data.name == "main.py")
+    await until(pilot, lambda: main.line >= 0, "main.py laid out")
+    pane.tree.move_cursor(main)
+    await until(pilot, lambda: pane.tree.cursor_node is main, "the cursor on main.py")
+    await pilot.press("o")
+    await until(pilot, lambda: pane.opened is not None and app.session.idle, "the file")
+
+
 async def help_screen(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("f1")
@@ -207,6 +232,7 @@ SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
         "syncing": syncing,
         "dependency-error": dependency_error,
         "plot": plot,
+        "files": files,
         "help": help_screen,
         "boards": boards,
     }.items()

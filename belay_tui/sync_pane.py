@@ -92,6 +92,13 @@ class SyncPane(Vertical):
 
     BINDINGS = bindings("sync")
 
+    class Planned(Message):
+        """A new plan is shown (the Files pane marks the board's files from it)."""
+
+        def __init__(self, plan: SyncPlan) -> None:
+            super().__init__()
+            self.plan = plan
+
     class WatchChanged(Message):
         """Watch-on-save went on or off."""
 
@@ -167,6 +174,7 @@ class SyncPane(Vertical):
     def show_plan(self, plan: SyncPlan) -> None:
         self.planning = False
         self.plan = plan
+        self.post_message(self.Planned(plan))
         self.query_one("#sync-totals", Static).update(totals(plan))
         tree = self.query_one("#sync-tree", Tree)
         tree.clear()

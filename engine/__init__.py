@@ -12,6 +12,7 @@ from .events import EventBus
 from .exceptions import (
     AuthenticationError,
     BelayException,
+    BoardFileError,
     ConnectionFailedError,
     ConnectionLost,
     DeviceNotFoundError,
@@ -53,6 +54,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "BoardFileError",
     "Completion",
     "ConfigError",
     "Connection",

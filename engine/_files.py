@@ -1,4 +1,5 @@
-"""Belay's file API on a Device: ``sync_plan`` and ``sync``, over :mod:`engine.sync`.
+"""Belay's file API on a Device: ``sync_plan`` and ``sync``, over :mod:`engine.sync`, and
+``device.fs`` (:mod:`engine.fs`).
 
 A mixin, so that ``device.py`` (Belay's semantics) need not import the sync feature: the
 sync uses the device's public contract, and this is the one place that joins the two.
@@ -6,6 +7,7 @@ sync uses the device's public contract, and this is the one place that joins the
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -23,11 +25,20 @@ from .sync import (
 
 if TYPE_CHECKING:
     from .device import Device
+    from .fs import BoardFiles
 
 
 class FileMethods:
     """``device.sync_plan(...)``, ``device.sync(...)`` and ``device.sync_dependencies(...)``,
-    with Belay's signatures."""
+    with Belay's signatures, and ``device.fs``."""
+
+    @functools.cached_property
+    def fs(self) -> BoardFiles:
+        """The board's files: ``ls``, ``get``, ``put``, ``read_bytes``, ``write_bytes``,
+        ``remove``, ``mkdir``, ``stat``, ``df`` (see docs/files.md)."""
+        from .fs import BoardFiles
+
+        return BoardFiles(cast("Device", self))
 
     def sync_plan(
         self,

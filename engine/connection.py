@@ -140,6 +140,15 @@ class FileChannel:
         with self._connection.hold("the file transfer"):
             return self._transport.get_file(name)
 
+    def get_files(
+        self, files: list[tuple[str, int | None]], progress: Callable[[int], None] | None = None
+    ) -> list[bytes]:
+        """The content of several board files, each given with its size (None: unknown):
+        every request goes out at once, so the batch costs about one round trip.
+        ``progress`` gets the bytes of each chunk as it arrives."""
+        with self._connection.hold("the file transfer"):
+            return self._transport.get_files(files, progress)
+
 
 class Connection:
     """The link to the board at ``port`` (a serial path, ``usb:VID:PID[:SERIAL]`` or

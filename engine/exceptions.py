@@ -87,6 +87,11 @@ class SyncError(BelayException, ValueError):
     board), or some files could not be written; the message says which and why."""
 
 
+class BoardFileError(BelayException, OSError):
+    """A board file operation failed: a missing file, a folder where a file was meant, a
+    full filesystem. ``errno`` is the board's error number when it gave one."""
+
+
 class PyboardException(BelayException):  # noqa: N818 - Belay's name
     """An exception raised on the device and not caught there.
 

@@ -7,7 +7,14 @@ import re
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, ProgressColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.progress import Progress as ProgressBars
 
 from engine import Device, SyncOptions
@@ -53,13 +60,15 @@ def open_device(args: argparse.Namespace, **kwargs) -> Device:
 
 
 def byte_bars(console: Console, *lead: ProgressColumn) -> ProgressBars:
-    """Progress rows of bytes (``lead`` columns first, then what, a bar, and the bytes),
-    gone when done, and shown only on a terminal."""
+    """Progress rows of bytes (``lead`` columns first, then what, a bar, the bytes, the
+    rate and the time left), gone when done, and shown only on a terminal."""
     return ProgressBars(
         *lead,
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,

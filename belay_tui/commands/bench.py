@@ -14,9 +14,11 @@ from engine.bench import (
     measure_belay_calls,
     measure_belay_sync,
     measure_calls,
+    measure_files,
     measure_fleet,
     measure_link,
     measure_minify,
+    measure_mpremote_get,
     measure_mpremote_sync,
     measure_sync,
     measure_update,
@@ -34,6 +36,7 @@ SUITES = {
     "console": lambda target, args: measure_console(target),
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
+    "files": lambda target, args: measure_files(target),
     "watch": lambda target, args: measure_watch(target),
     "webrepl": lambda target, args: measure_webrepl(target),
 }
@@ -46,12 +49,13 @@ DEFAULT_RATES = {
     "console": [0],
     "link": [0, 11520],
     "sync": [46080],
+    "files": [46080],
     "watch": [0],
     "webrepl": [],  # with --webrepl only
 }
 # With --webrepl: these suites, on virtual boards reached over WebREPL with these round-trip
 # times (ms): loopback, and typical WiFi.
-WEBREPL_SUITES = ["calls", "sync", "webrepl"]
+WEBREPL_SUITES = ["calls", "sync", "files", "webrepl"]
 DEFAULT_LATENCIES = [0.0, 20.0]
 SYNC_TIMES = ("full_s", "noop_s", "one_changed_s")
 # Suites that need no board, measured once per run: args -> figures.
@@ -88,7 +92,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--mpremote",
         action="store_true",
-        help="also measure mpremote's `fs cp -r` sync on the same kind of board",
+        help="also measure mpremote's `fs cp -r` sync and `fs cp :file .` get on the same "
+        "kind of board",
     )
     p.add_argument(
         "--webrepl",
@@ -164,6 +169,11 @@ def _measure(target: BenchTarget, suites: list[str], args: argparse.Namespace) -
         belay = measure_belay_calls(target, args.belay_python, args.seconds)
         ratio = result["calls"]["calls_per_s"] / belay["calls_per_s"]
         result["belay"] = {**belay, "ratio_ours_to_belay": round(ratio, 2)}
+    if "files" in result and args.mpremote:
+        theirs = measure_mpremote_get(target)
+        ratio = result["files"]["cli_get_random_s"] / theirs["get_random_s"]
+        theirs["ours_over_theirs_get"] = float(f"{ratio:.3g}")
+        result["mpremote_files"] = theirs
     if "sync" in result:
         peers = {}
         if args.belay_python:

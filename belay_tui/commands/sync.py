@@ -7,20 +7,12 @@ import argparse
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
 from engine import SyncPlan, SyncResult
 
 from ._boards import add_ports, chosen_ports, open_boards, summarize
-from ._common import add_sync_options, open_device, sync_options
+from ._common import add_sync_options, byte_bars, open_device, sync_options
 
 STYLES = {
     "added": "green",
@@ -52,15 +44,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(plan_table(plan))
             console.print(_room_line(plan))
             return 0
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with byte_bars(console) as bar:
             task = bar.add_task("sync", total=None)
 
             def show(event) -> None:

@@ -5,6 +5,7 @@ measured, never asserted: timing on shared machines is noisy.
 """
 
 from ._calls import measure_calls
+from ._files import measure_files, measure_mpremote_get
 from ._fleet import measure_fleet
 from ._link import measure_link
 from ._minify import measure_minify
@@ -22,7 +23,9 @@ __all__ = [
     "measure_belay_sync",
     "measure_calls",
     "measure_fleet",
+    "measure_files",
     "measure_link",
+    "measure_mpremote_get",
     "measure_minify",
     "measure_mpremote_sync",
     "measure_sync",

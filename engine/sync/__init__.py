@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
 from ._dependencies import sync_dependencies
-from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
-from ._paths import DEFAULT_KEEP
-from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
+from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore, scan
+from ._paths import DEFAULT_KEEP, resolve_path
+from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, copy_plan, make_plan
 from ._transfer import ProgressCallback, SyncResult, apply_plan
 
 if TYPE_CHECKING:
@@ -37,7 +37,10 @@ __all__ = [
     "ignore_spec",
     "make_plan",
     "plan",
+    "put_files",
     "project_ignore",
+    "resolve_path",
+    "scan",
     "sync",
     "sync_dependencies",
 ]
@@ -80,6 +83,22 @@ def sync(
         if not device.connected:
             device.recover(e, "the sync")
         return carry_out(make_plan(device, the_plan.options))
+
+
+def put_files(
+    device: Device,
+    dst: str,
+    contents: dict[str, bytes],
+    sources: dict[str, Path] | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    cancel: threading.Event | None = None,
+) -> SyncResult:
+    """Write ``contents`` (paths relative to the board folder ``dst`` -> bytes) the way a
+    sync writes: each file under a temporary name, checked, renamed into place; missing
+    folders made; nothing else touched. ``sources``: the host file of each, if any."""
+    the_plan = copy_plan(device, dst, contents, sources or {})
+    return apply_plan(device, the_plan, progress, cancel=cancel)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,21 @@ def normalize_dst(dst: str) -> str:
     return "/" + "/".join(parts)
 
 
+def resolve_path(path: str, error: type[Exception] = SyncError) -> str:
+    """An absolute board path: relative paths start at ``/``; ``.`` and ``..`` are resolved,
+    and a ``..`` that would climb above ``/`` is refused (raising ``error``), as ``dst`` and
+    ``keep`` entries never reach outside their folder."""
+    parts: list[str] = []
+    for part in str(path).replace("\\", "/").split("/"):
+        if part == "..":
+            if not parts:
+                raise error(f"{path!r} climbs above the board's root folder")
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/" + "/".join(parts)
+
+
 def check_relative(rel: str, what: str) -> str:
     """A path below ``dst`` as ``a/b``; absolute paths and ``..`` are refused."""
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]

@@ -273,6 +273,45 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
     return plan
 
 
+def copy_plan(
+    device: Device, dst: str, contents: dict[str, bytes], sources: dict[str, Path]
+) -> SyncPlan:
+    """A plan that writes ``contents`` (relative path below ``dst`` -> bytes) and touches
+    nothing else: what a put is. Files already there with the same bytes are left alone;
+    a leftover temporary file of one of them is removed."""
+    dst = normalize_dst(dst)
+    look = sorted({*contents, *(rel + TEMP_SUFFIX for rel in contents)})
+    info, board_files, board_dirs = _scan_board(device, dst, look, [])
+    folders = sorted(board_path(dst, rel) for rel in contents if rel in board_dirs)
+    if folders:
+        raise SyncError(f"{folders[0]} is a folder on the board; nothing was written")
+    dirs = {p for rel in contents for p in parents(rel)}
+    local = _Local(
+        {rel: rel for rel in contents},
+        contents,
+        {rel: _digest(data) for rel, data in contents.items()},
+        {rel: sources.get(rel) for rel in contents},
+        dirs,
+        {},
+    )
+    entries = _compare(local, board_files, board_dirs, {""}, look, info.hash)
+    if not info.dst_exists and dst != "/":
+        entries.append(SyncEntry("/", "added"))
+    entries = sorted((_under(dst, e) for e in entries), key=lambda e: e.path)
+    options = SyncOptions(Path("."), dst, keep=True, minify=False)
+    plan = SyncPlan(
+        options,
+        dst,
+        entries,
+        info,
+        0,
+        {board_path(dst, n): data for n, data in contents.items()},
+        {board_path(dst, n): digest for n, digest in local.hashes.items()},
+    )
+    plan.room_needed = _room_needed(plan)
+    return plan
+
+
 @dataclass
 class _Local:
     """The folder as the board will have it: contents and hashes by board name."""
@@ -280,7 +319,7 @@ class _Local:
     names: dict[str, str]  # host rel -> board rel (a .py may become .mpy)
     contents: dict[str, bytes]
     hashes: dict[str, str]
-    sources: dict[str, Path]
+    sources: dict[str, Path | None]  # None: bytes with no host file (a write_bytes)
     dirs: set[str]  # every folder the board needs
     notes: dict[str, str]  # why a file is not minified
 

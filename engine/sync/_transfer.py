@@ -16,21 +16,19 @@ plan lists it for deletion.
 from __future__ import annotations
 
 import binascii
-import contextlib
 import re
-import signal
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import codec
 from .._repl import CTRL_D
 from .._reply import ReplyKind, token_prefix_len
-from ..events import Progress, Synced
+from ..events import Synced
 from ..exceptions import ConnectionLost, DeviceTimeoutError, SyncError
+from ..transfers import ProgressCallback, Reporter, deferred_interrupt
 from ._board import ABORT, DEFLATED, STORED, writer_code
 from ._paths import parents
 from ._plan import SyncEntry, SyncPlan
@@ -57,7 +55,6 @@ _REBOOT = re.compile(rb"(Micro|Circuit)Python \S+ on \d{4}-\d\d-\d\d|soft reboot
 
 ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
-ProgressCallback = Callable[[Progress], None]
 #: How a sync's files travelled: the raw stream, base64 commands, WebREPL's file channel,
 #: or not at all (nothing to do).
 SyncMode = Literal["raw", "text", "webrepl", "none"]
@@ -124,7 +121,7 @@ def apply_plan(
         mode, use_raw, use_deflate = "webrepl", False, False
         files = [_encode(e, plan, TEXT_CHUNK, False) for e in plan.writes if not fits(e)]
         total = sum(len(plan.contents[e.path]) for e in direct) + sum(map(_wire, files))
-        report = _Reporter(device, progress, total)
+        report = Reporter(device, progress, total, "sync")
         errors = send_webrepl(device, channel, plan, direct, prepare, report, cancel)
         if files:
             errors += _send_text(device, prepare, files, report, cancel)
@@ -133,7 +130,7 @@ def apply_plan(
         if not use_raw:
             chunk = min(chunk, TEXT_CHUNK)
         files = [_encode(e, plan, chunk, use_deflate) for e in plan.writes]
-        report = _Reporter(device, progress, sum(_wire(f) for f in files))
+        report = Reporter(device, progress, sum(_wire(f) for f in files), "sync")
         if use_raw and files:
             unix = device.implementation is not None and device.implementation.platform == "linux"
             errors = _RawSender(device, report, cancel, unix).run(prepare, files)
@@ -211,42 +208,6 @@ def _wire(f: _File) -> int:
     return sum(1 + len(data) for _flag, data in f.chunks)
 
 
-class _Reporter:
-    """Progress in bytes of file data on the wire, to the callback and the device's events."""
-
-    def __init__(self, device: Device, callback: ProgressCallback | None, total: int) -> None:
-        self.device = device
-        self.callback = callback
-        self.total = total
-        self.done = 0
-
-    def advance(self, n: int, item: str) -> None:
-        self.done += n
-        event = Progress("sync", self.done, self.total, item)
-        if self.callback is not None:
-            self.callback(event)
-        self.device.events.publish(event)
-
-
-@contextlib.contextmanager
-def _deferred_interrupt() -> Iterator[threading.Event]:
-    """While the board's interrupt character is off, Ctrl-C on the host must not cut a
-    chunk in half: it sets an event that the sender checks between chunks."""
-    flag = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-    try:
-        previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
-    except ValueError:  # not the main interpreter
-        yield flag
-        return
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def call(device: Device, code: bytes, what: str) -> Any:
     """One command of the writer. Not sent again after a reconnect (the writer's state is
     gone with the reset): the sync as a whole is redone instead."""
@@ -257,7 +218,7 @@ class _RawSender:
     """Streams files to ``_BSr`` on the board with credit-based flow control."""
 
     def __init__(
-        self, device: Device, report: _Reporter, cancel: threading.Event | None, unix: bool
+        self, device: Device, report: Reporter, cancel: threading.Event | None, unix: bool
     ) -> None:
         self.device = device
         self.report = report
@@ -272,7 +233,7 @@ class _RawSender:
     def run(self, prepare: bytes, files: list[_File]) -> list[tuple[str, str]]:
         errors: list[tuple[str, str]] = []
         head = writer_code() + prepare
-        with _deferred_interrupt() as interrupted:
+        with deferred_interrupt() as interrupted:
             for i in range(0, len(files), FILES_PER_COMMAND):
                 batch = files[i : i + FILES_PER_COMMAND]
                 last = i + FILES_PER_COMMAND >= len(files)
@@ -404,7 +365,7 @@ def _send_text(
     device: Device,
     prepare: bytes,
     files: list[_File],
-    report: _Reporter,
+    report: Reporter,
     cancel: threading.Event | None,
 ) -> list[tuple[str, str]]:
     """The fallback: the same writer, fed one base64 chunk per command."""

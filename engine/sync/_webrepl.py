@@ -26,7 +26,7 @@ from ._plan import SyncEntry, SyncPlan
 if TYPE_CHECKING:
     from ..connection import FileChannel
     from ..device import Device
-    from ._transfer import _Reporter
+    from ..transfers import Reporter
 
 # _BSq(fs): rename each temporary file into place (_BSn, from the writer); collect failures
 # in _BSS['e'], which _BSb set up. No hash check: the board reads this command after the
@@ -61,7 +61,7 @@ def send_webrepl(
     plan: SyncPlan,
     entries: list[SyncEntry],
     prepare: bytes,
-    report: _Reporter,
+    report: Reporter,
     cancel: threading.Event | None,
 ) -> list[tuple[str, str]]:
     """Put ``entries`` under their temporary names and rename them into place, after the

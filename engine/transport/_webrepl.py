@@ -244,25 +244,60 @@ class WebreplTransport(Transport):
         return failed
 
     def get_file(self, name: str) -> bytes:
-        """The content of the board's file ``name``. The protocol sends 256 bytes per round
-        trip; reading through the REPL is quicker for large files on a slow network."""
-        raw = self._name(name)
+        """The content of the board's file ``name``, 256 bytes per round trip."""
+        return self.get_files([(name, None)])[0]
+
+    def get_files(
+        self, files: list[tuple[str, int | None]], progress: Callable[[int], None] | None = None
+    ) -> list[bytes]:
+        """The content of each board file, in order. The protocol answers each ``\\0`` the
+        host sends with a chunk of up to 256 bytes; for a file whose size is given, every
+        request (the file's and all the others') goes out at once and TCP carries the
+        chunks back to back, so the whole batch costs about one round trip. A file of
+        unknown size (None) is asked for one chunk at a time. ``progress`` gets the bytes
+        of each chunk received. A file that changed size since it was listed, or cannot be
+        read, ends the connection (the channel cannot be resynchronised mid-batch)."""
+        batch = [(self._name(name), name, size) for name, size in files]
         self._settle()
         with self._whole():
-            deadline = time.monotonic() + self.timeout
-            self._send(wire.request(wire.GET_FILE, raw), text=False)
-            status = self._reply(f"the reply to getting {name}", deadline)
-            if status:
-                raise PyboardException(f"{_os_error(status)}: cannot read {name}")
-            out = bytearray()
-            while True:
+            pipelined = all(size is not None for _, _, size in batch)
+            if pipelined:
+                wire_out = b"".join(
+                    wire.request(wire.GET_FILE, raw) + b"\0" * _requests(size or 0)
+                    for raw, _name, size in batch
+                )
+                self._send(wire_out, text=False)
+            out = []
+            for raw, name, size in batch:
+                if not pipelined:
+                    self._send(wire.request(wire.GET_FILE, raw), text=False)
+                out.append(self._receive_file(name, size, pipelined, progress))
+        return out
+
+    def _receive_file(
+        self, name: str, size: int | None, asked: bool, progress: Callable[[int], None] | None
+    ) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        status = self._reply(f"the reply to getting {name}", deadline)
+        if status:
+            if asked:  # the requests sent after this one would be read as garbage
+                self.close()
+            raise PyboardException(f"{_os_error(status)}: cannot read {name}")
+        out = bytearray()
+        while True:
+            if not asked:
                 self._send(b"\0", text=False)
-                deadline = time.monotonic() + self.timeout
-                size = int.from_bytes(self._take(2, f"a chunk of {name}", deadline), "little")
-                if not size:
-                    break
-                out += self._take(size, f"a chunk of {name}", deadline)
-            status = self._reply(f"the end of getting {name}", deadline)
+            deadline = time.monotonic() + self.timeout
+            n = int.from_bytes(self._take(2, f"a chunk of {name}", deadline), "little")
+            if not n:
+                break
+            out += self._take(n, f"a chunk of {name}", deadline)
+            if progress is not None:
+                progress(n)
+        if asked and len(out) != size:
+            self.close()
+            raise ConnectionLost(f"{name} changed size while it was read ({size} -> {len(out)})")
+        status = self._reply(f"the end of getting {name}", deadline)
         if status:
             raise PyboardException(f"{_os_error(status)}: cannot read {name}")
         return bytes(out)
@@ -313,6 +348,12 @@ class WebreplTransport(Transport):
             return wire.parse_reply(data)
         except ValueError as e:
             raise InternalError(f"{self.url} broke the WebREPL file protocol: {e}") from None
+
+
+def _requests(size: int) -> int:
+    """The ``\\0`` requests a get of ``size`` bytes takes: one per 256-byte chunk, and one
+    for the empty chunk that ends it."""
+    return -(-size // wire.CHUNK) + 1
 
 
 def _os_error(code: int) -> str:
