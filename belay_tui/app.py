@@ -84,12 +84,21 @@ class BelayApp(App[int]):
     PINS_EVERY = 0.5
 
     def __init__(
-        self, port: str, project: Path, password: str | None = None, attempts: int = -1
+        self,
+        port: str,
+        project: Path,
+        password: str | None = None,
+        attempts: int = -1,
+        timeout: float = 5.0,
     ) -> None:
+        """``attempts`` and ``timeout`` (seconds to wait for a protocol reply) are the
+        :class:`~engine.Device`'s."""
         super().__init__()
         self.project = project
         log = SessionLog.for_project(project, password)
-        self.session = Session(self, port, password=password, log=log, attempts=attempts)
+        self.session = Session(
+            self, port, password=password, log=log, attempts=attempts, timeout=timeout
+        )
 
     # -- layout --------------------------------------------------------------------------
 

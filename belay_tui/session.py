@@ -50,10 +50,18 @@ class Session:
     """
 
     def __init__(
-        self, app: App, port: str, *, password: str | None, log: SessionLog, attempts: int = -1
+        self,
+        app: App,
+        port: str,
+        *,
+        password: str | None,
+        log: SessionLog,
+        attempts: int = -1,
+        timeout: float = 5.0,
     ) -> None:
         self.app = app
         self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
+        self.timeout = timeout  # seconds to wait for a protocol reply
         self.port = port
         self.label = VIRTUAL_LABEL if port == VIRTUAL else port
         self.log = log
@@ -199,6 +207,7 @@ class Session:
                 self.port,  # "virtual": the device starts the board, and owns it
                 attempts=self.attempts,
                 password=self._password,
+                timeout=self.timeout,
                 output=self._on_output,
                 events=self.events,
             )
