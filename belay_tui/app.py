@@ -40,7 +40,7 @@ from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, L
 from .repl_console import ReplConsole
 from .session import Session
 from .session_log import SessionLog
-from .settings import resolve_port
+from .settings import choose_port
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -344,6 +344,7 @@ def run_app(args: argparse.Namespace) -> int:
     project = Path(args.project).expanduser().resolve()
     if not project.is_dir():
         raise ProjectError(f"project folder {args.project} does not exist")
-    app = BelayApp(resolve_port(args.port, project), project, args.password, args.attempts)
+    port = choose_port(args.port, project).port
+    app = BelayApp(port, project, args.password, args.attempts)
     app.run()
     return app.return_code or 0

@@ -7,14 +7,18 @@ Failures exit non-zero with one line saying why.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
-from rich.console import Console
 from rich.markup import escape
 
 from engine import BelayException
 from engine.text import last_line
+
+from .commands._common import err, looks_like_port
 
 # Module names under belay_tui.commands, in the order --help lists them.
 COMMANDS = [
@@ -23,6 +27,7 @@ COMMANDS = [
     "sync",
     "watch",
     "info",
+    "devs",
     "update",
     "clean",
     "install",
@@ -32,9 +37,6 @@ COMMANDS = [
     "emulator",
 ]
 
-# soft_wrap: an error stays one line, however long its paths (the terminal wraps it).
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The subcommand parser; ``belay-tui [PORT]`` alone is parsed by :func:`app_parser`."""
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Drive MicroPython boards. With no COMMAND: the full-screen session "
         "(belay-tui [PORT] [--project DIR] [--password PW]).",
     )
+    _add_version(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"belay_tui.commands.{name}").register(sub)
@@ -54,7 +57,10 @@ def app_parser() -> argparse.ArgumentParser:
         prog="belay-tui",
         description="The full-screen session. Subcommands: " + ", ".join(_names()) + ".",
     )
-    parser.add_argument("port", nargs="?", help="serial port, usb:VID:PID, ws://host or virtual")
+    _add_version(parser)
+    parser.add_argument(
+        "port", nargs="?", help="serial port, usb:VID:PID, ws://host, auto or virtual"
+    )
     parser.add_argument("--project", default=".", help="project folder (default: .)")
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
     parser.add_argument(
@@ -67,14 +73,44 @@ def app_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"belay-tui {_version()}")
+
+
+def _version() -> str:
+    try:
+        return version("belay-tui")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from engine import __version__
+
+        return __version__
+
+
 def _names() -> list[str]:
     return [name.rstrip("_") for name in COMMANDS]
+
+
+def _first_is_command(argv: list[str]) -> bool:
+    """Whether ``argv`` starts with a subcommand (or --help/--version) rather than the app's
+    optional PORT. A first word that is neither a command nor port-shaped is a usage error
+    naming the closest command: a mistyped ``exce`` must not be opened as a port."""
+    if not argv:
+        return False
+    first = argv[0]
+    if first in _names() or first in ("-h", "--help", "--version"):
+        return True
+    if first.startswith("-") or looks_like_port(first) or os.path.exists(first):
+        return False
+    close = difflib.get_close_matches(first, _names(), n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (commands: {', '.join(_names())})"
+    app_parser().error(f"'{first}' is neither a command nor a port{hint}")
+    return False  # not reached: error() exits
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # `belay-tui PORT` and `belay-tui COMMAND ...` share the first position.
-    is_command = bool(argv) and (argv[0] in _names() or argv[0] in ("-h", "--help"))
+    is_command = _first_is_command(argv)
     args = (build_parser() if is_command else app_parser()).parse_args(argv)
     try:
         if not is_command:

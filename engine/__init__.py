@@ -19,6 +19,7 @@ from .exceptions import (
     MaxHistoryLengthError,
     NonLiteralError,
     NotBelayResponseError,
+    PortBusyError,
     PyboardError,
     PyboardException,
     SpecialFunctionNameError,
@@ -40,7 +41,7 @@ from .packages import (
 )
 from .proxy import ProxyObject
 from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
-from .transport._ports import PortInfo
+from .transport._ports import PortInfo, attached_boards, pick_board
 from .transport._ports import list_ports as list_devices
 
 __version__ = "0.1.0"
@@ -67,6 +68,7 @@ __all__ = [
     "NonLiteralError",
     "NotBelayResponseError",
     "PyboardError",
+    "PortBusyError",
     "PortInfo",
     "PyboardException",
     "ProxyObject",
@@ -78,10 +80,12 @@ __all__ = [
     "SyncResult",
     "VirtualBoard",
     "add_dependency",
+    "attached_boards",
     "clean",
     "dependency_status",
     "install",
     "list_devices",
+    "pick_board",
     "load_project",
     "minify",
     "new_project",

@@ -99,17 +99,24 @@ def _BX(c,x=None):
 """
 
 # Belay's convenience imports, each guarded so a board without (say) machine.ADC connects.
+# CircuitPython has no machine: its boards get board, digitalio and analogio instead.
 _IMPORTS = """
-for _n in ('binascii','errno','hashlib','machine','os','time'):
+_c=sys.implementation.name=='circuitpython'
+_i=('board','digitalio','analogio') if _c else ('machine',)
+for _n in ('binascii','errno','hashlib','os','time')+_i:
     try:
         globals()[_n]=__import__(_n)
     except ImportError:
         pass
-for _n in ('ADC','I2C','Pin','PWM','SPI','Timer'):
-    try:
-        globals()[_n]=getattr(machine,_n)
-    except (NameError,AttributeError):
-        pass
+_a=(('digitalio',('DigitalInOut','Direction','Pull')),('analogio',('AnalogIn',)))
+if not _c:
+    _a=(('machine',('ADC','I2C','Pin','PWM','SPI','Timer')),)
+for _m,_ns in _a:
+    for _n in _ns:
+        try:
+            globals()[_n]=getattr(globals()[_m],_n)
+        except (KeyError,AttributeError):
+            pass
 try:
     from time import sleep
 except ImportError:
@@ -118,7 +125,7 @@ try:
     from micropython import const
 except ImportError:
     pass
-del _n
+del _a,_c,_i,_m,_n,_ns
 """
 
 _IMPLEMENTATION = """

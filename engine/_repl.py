@@ -29,8 +29,12 @@ RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 SOFT_REBOOT = b"soft reboot\r\n"
 PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
 # A board that reset prints its banner and sits at the friendly prompt, or (a soft reset
-# while in the raw REPL) says "soft reboot" and shows the raw prompt again.
-_BANNER_AT_PROMPT = re.compile(rb"MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*\r\n>>> \Z")
+# while in the raw REPL) says "soft reboot" and shows the raw prompt again. CircuitPython's
+# banner is one line; before it, CircuitPython runs code.py and waits for a key.
+_BANNER_AT_PROMPT = re.compile(
+    rb"(MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*|CircuitPython \S+ on [^\r\n]*)\r\n>>> \Z"
+)
+CIRCUITPYTHON_WAITING = b"Press any key to enter the REPL. Use CTRL-D to reload.\r\n"
 RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
 
 
@@ -43,6 +47,8 @@ def looks_reset(recent: bytes) -> bool:
     """
     if recent.endswith(RAW_BANNER):
         return b"soft reboot" in recent
+    if recent.endswith(CIRCUITPYTHON_WAITING):
+        return True
     return recent.endswith(b">>> ") and _BANNER_AT_PROMPT.search(recent) is not None
 
 

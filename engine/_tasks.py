@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
+from . import _variants as variants
 from . import codec
 from ._source import Source, check_name, function_source
+from .exceptions import FeatureUnavailableError
 
 if TYPE_CHECKING:
     from .device import Device
@@ -139,6 +141,14 @@ class TaskTable:
                 marker = getattr(fn, "__belay_marker__", None)
                 if marker is None:
                     continue
+                written_for = getattr(fn, "__belay_variants__", None)
+                if written_for:
+                    board = device.implementation.name if device.implementation else None
+                    fn = written_for.get(board)
+                    if fn is None:
+                        setattr(device, attr, variants.unavailable(attr, [*written_for], board))
+                        continue
+                    marker = fn.__belay_marker__
                 kind, options = marker
                 options = dict(options)
                 init = options.pop("autoinit", True) if kind == "setup" else False
@@ -167,6 +177,7 @@ class Registrar:
         register: bool = True,
         record: bool = True,
         trusted: bool = False,
+        implementation: str | None = None,
     ) -> Callable[P, R]: ...
 
     @overload
@@ -179,6 +190,7 @@ class Registrar:
         register: bool = True,
         record: bool = True,
         trusted: bool = False,
+        implementation: str | None = None,
     ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def __call__(
@@ -190,11 +202,24 @@ class Registrar:
         register: bool = True,
         record: bool = True,
         trusted: bool = False,
+        implementation: str | None = None,
     ) -> Any:
         if f is None:
-            return lambda g: self(g, minify=minify, register=register, record=record)
+            kw = {"minify": minify, "register": register, "record": record}
+            return lambda g: self(g, trusted=trusted, implementation=implementation, **kw)
+        variants.check(implementation)
         table = self._table
         base = getattr(f, "__belay_function__", f)
+        board = table.device.implementation.name if table.device.implementation else None
+        if self._kind == "thread" and board == "circuitpython":
+            raise FeatureUnavailableError("CircuitPython does not support threading.")
+        if not variants.matches(board, implementation):
+            # Belay's overloads: a variant for other firmware is not sent, and the name
+            # keeps (or, decorated next, gets) the variant for this board's.
+            name = base.__name__
+            return self._functions.get(name) or variants.unavailable(
+                name, [str(implementation)], board
+            )
         src = function_source(base, use_minify=minify)
         single: Callable[..., Any]
         if self._kind in ("task", "thread"):
@@ -263,6 +288,11 @@ def class_marker(kind: str) -> Callable[..., Any]:
         if f is None:
             return lambda g: mark(g, **options)
         f.__belay_marker__ = (kind, options)  # type: ignore[attr-defined]
+        implementation = options.get("implementation")
+        if implementation is not None:
+            variants.check(implementation)
+            # A class body keeps one binding per name: the variants travel together.
+            f.__belay_variants__ = variants.gather(f, implementation, kind)  # type: ignore[attr-defined]
         return staticmethod(f) if not isinstance(f, staticmethod) else f
 
     return mark

@@ -42,7 +42,6 @@ from .events import (
 from .exceptions import (
     BelayException,
     ConnectionLost,
-    DeviceNotFoundError,
     DeviceTimeoutError,
     InternalError,
     MaxHistoryLengthError,
@@ -52,7 +51,7 @@ from .exceptions import (
 from .minify import minify_checked
 from .text import last_line
 from .transport import Transport
-from .transport._ports import describe_ports, list_ports
+from .transport._ports import list_ports, pick_board
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
@@ -178,15 +177,9 @@ class Device(FileMethods):
         if port == "virtual":
             self._board = VirtualBoard().start()
             return self._board.port
-        if port:
+        if port and port != "auto":
             return port
-        usb = [p for p in list_ports() if p.vid is not None]
-        if len(usb) == 1:
-            return usb[0].device
-        raise DeviceNotFoundError(
-            f"no port given and {'several' if usb else 'no'} USB serial ports found; "
-            f"ports here: {describe_ports()}; pass a port, or 'virtual'"
-        )
+        return pick_board(list_ports()).device
 
     @property
     def port(self) -> str:

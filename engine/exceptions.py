@@ -15,6 +15,10 @@ class DeviceNotFoundError(ConnectionFailedError):
     """The port, or the USB device described by ``usb:VID:PID``, does not exist."""
 
 
+class PortBusyError(ConnectionFailedError):
+    """Another program (mpremote, Thonny, a serial monitor) holds the port open."""
+
+
 class AuthenticationError(ConnectionFailedError):
     """WebREPL refused the password."""
 

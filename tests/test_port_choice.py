@@ -1,6 +1,6 @@
 """Which board a program talks to when it names none: ``Device(None)`` (``BELAY_DEVICE``, else
 the one USB serial port), and the command line's order (the argument, ``BELAY_DEVICE``, the
-project's ``[tool.belay-tui] port``, else the virtual board).
+project's ``[tool.belay-tui] port``, else the one board attached, else the virtual board).
 
 The USB port list is the one thing staged: a board on USB cannot be plugged in here, so
 pyserial's listing is replaced by one naming the virtual board's port as a USB device.
@@ -15,7 +15,7 @@ from serial.tools import list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
 from belay_tui.cli import main
-from belay_tui.settings import VIRTUAL, resolve_port
+from belay_tui.settings import VIRTUAL, choose_port
 from engine import Device, DeviceNotFoundError, list_devices
 
 NOWHERE = "/dev/no-such-port"
@@ -63,7 +63,7 @@ def test_the_one_usb_port_is_used(board, usb_ports):
 
 def test_several_usb_ports_is_a_clear_error(board, usb_ports):
     usb_ports(board.port, "/dev/ttyACM7")
-    with pytest.raises(DeviceNotFoundError, match="no port given and several USB serial ports"):
+    with pytest.raises(DeviceNotFoundError, match="2 boards attached, pass one as the port"):
         Device(None)
 
 
@@ -72,8 +72,7 @@ def test_no_usb_port_is_a_clear_error(usb_ports):
     with pytest.raises(DeviceNotFoundError) as info:
         Device(None)
     assert str(info.value) == (
-        "no port given and no USB serial ports found; ports here: none (try 'virtual' for "
-        "the virtual board); pass a port, or 'virtual'"
+        "no board attached (no USB serial port here); pass a port, or 'virtual'"
     )
 
 
@@ -84,20 +83,23 @@ def configure(folder, port: str) -> None:
     (folder / "pyproject.toml").write_text(f'[tool.belay-tui]\nport = "{port}"\n')
 
 
-def test_order_argument_environment_project_virtual(tmp_path, monkeypatch):
-    monkeypatch.delenv("BELAY_DEVICE", raising=False)
-    assert resolve_port(None, tmp_path) == VIRTUAL
+def test_order_argument_environment_project_board_virtual(tmp_path, usb_ports):
+    usb_ports()
+    assert choose_port(None, tmp_path).port == VIRTUAL
+    usb_ports("/dev/ttyACM0")
+    assert choose_port(None, tmp_path).port == "/dev/ttyACM0"
     configure(tmp_path, "/dev/from-project")
-    assert resolve_port(None, tmp_path) == "/dev/from-project"
-    monkeypatch.setenv("BELAY_DEVICE", "/dev/from-env")
-    assert resolve_port(None, tmp_path) == "/dev/from-env"
-    assert resolve_port("/dev/given", tmp_path) == "/dev/given"
+    assert choose_port(None, tmp_path).port == "/dev/from-project"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BELAY_DEVICE", "/dev/from-env")
+        assert choose_port(None, tmp_path).port == "/dev/from-env"
+        assert choose_port("/dev/given", tmp_path).port == "/dev/given"
 
 
-def test_a_broken_pyproject_falls_back_to_virtual(tmp_path, monkeypatch):
-    monkeypatch.delenv("BELAY_DEVICE", raising=False)
+def test_a_broken_pyproject_falls_back_to_virtual(tmp_path, usb_ports):
+    usb_ports()
     (tmp_path / "pyproject.toml").write_text("[tool.belay-tui\nport = ")
-    assert resolve_port(None, tmp_path) == VIRTUAL
+    assert choose_port(None, tmp_path).port == VIRTUAL
 
 
 def info_port(capsys) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from outages import PowerCutOn
 
 from engine import ConnectionLost, Device, DeviceNotFoundError, DeviceTimeoutError, PortInfo
 from engine.events import Connected, LinkLost, ReconnectFailed, Reconnecting, Restoring
@@ -107,14 +108,7 @@ def test_generator_cut_off_raises_after_the_restore(board):
 
 
 def test_power_cut_during_a_call_is_restored_and_the_call_resent(board, event_log):
-    cut = threading.Event()
-
-    def sink(text: str) -> None:
-        if "started" in text and not cut.is_set():
-            cut.set()
-            board.power_cut()
-
-    dev = Device(board.port, attempts=2, output=sink)
+    dev = Device(board.port, attempts=2, output=PowerCutOn(board, "started"))
     log = event_log(dev.events)
     dev("offset = 100")
 

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
+
+from rich.console import Console
 
 from engine import Device, SyncOptions
 
-from ..settings import resolve_port
+from ..settings import choose_port
+
+#: Where notes and one-line errors go, so that stdout carries only results; soft_wrap: an
+#: error stays one line, however long its paths (the terminal wraps it).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+# What a port looks like on the command line, to tell it from a mistyped command or code.
+_PORT_SHAPE = re.compile(
+    r"(?i)(virtual|auto|com\d+|usb:.*|(ws|wss|rfc2217|socket|loop)://.*|[./\\~].*)"
+)
+
+
+def looks_like_port(word: str) -> bool:
+    """Whether ``word`` is shaped like a port: a path, ``COMn``, ``usb:``, a URL, ``auto``
+    or ``virtual``. (Whether it exists is for opening it to say.)"""
+    return _PORT_SHAPE.fullmatch(word) is not None
 
 
 def add_port(parser: argparse.ArgumentParser) -> None:
@@ -15,14 +34,19 @@ def add_port(parser: argparse.ArgumentParser) -> None:
         "port",
         nargs="?",
         help="serial port, usb:VID:PID, ws://host[:port] or virtual "
-        "(default: BELAY_DEVICE, the project's [tool.belay-tui] port, else virtual)",
+        "(default: BELAY_DEVICE, the project's [tool.belay-tui] port, else the one board "
+        "attached, else virtual; auto: the one board attached)",
     )
     parser.add_argument("--password", help="WebREPL password (or set BELAY_PASSWORD)")
 
 
 def open_device(args: argparse.Namespace, **kwargs) -> Device:
+    """The board the command works on; says on stderr which one when the user named none."""
     project = Path(getattr(args, "project", ".") or ".")
-    return Device(resolve_port(args.port, project), password=args.password, **kwargs)
+    choice = choose_port(args.port, project)
+    if choice.note:
+        err.print(choice.note, markup=False, soft_wrap=True)
+    return Device(choice.port, password=args.password, **kwargs)
 
 
 def add_sync_options(parser: argparse.ArgumentParser) -> None:

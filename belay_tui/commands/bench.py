@@ -22,6 +22,7 @@ from engine.bench import (
     measure_watch,
     measure_webrepl,
 )
+from engine.emulator import PROFILES
 
 # Each suite: (target, args) -> figures.
 SUITES = {
@@ -57,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="measure calls/s (and more) on a board or virtual board")
     p.add_argument("port", nargs="?", help="a real board's port (default: a virtual board)")
     p.add_argument("--bps", type=int, help="virtual link byte rate (default: per suite)")
+    p.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default="micropython",
+        help="firmware the virtual board plays (default: micropython)",
+    )
     p.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     p.add_argument(
         "--suite",
@@ -108,11 +115,14 @@ def run(args: argparse.Namespace) -> int:
     elif args.port:
         plan = [(BenchTarget(args.port, 0), suites)]
     elif args.bps is not None:
-        plan = [(BenchTarget(None, args.bps), suites)]
+        plan = [(BenchTarget(None, args.bps, profile=args.profile), suites)]
     else:
         rates = sorted({rate for name in suites for rate in DEFAULT_RATES[name]})
         plan = [
-            (BenchTarget(None, rate), [n for n in suites if rate in DEFAULT_RATES[n]])
+            (
+                BenchTarget(None, rate, profile=args.profile),
+                [n for n in suites if rate in DEFAULT_RATES[n]],
+            )
             for rate in rates
         ]
     results = [_measure(target, names, args) for target, names in plan]

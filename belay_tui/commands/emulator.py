@@ -9,12 +9,24 @@ import signal
 import threading
 
 from engine import VirtualBoard
+from engine.emulator import PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("emulator", help="run a virtual board and print its port")
     p.add_argument("--root", help="folder used as the board's filesystem (default: temporary)")
-    p.add_argument("--bps", type=int, default=0, help="link byte rate (11520 = 115200 baud)")
+    p.add_argument(
+        "--bps",
+        type=int,
+        help="link byte rate (11520 = 115200 baud; default: the profile's, else unlimited)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default="micropython",
+        help="firmware to play: esp8266 (small heap, 115200 baud, 1 MB), old (no raw-paste, "
+        "deflate or hashlib), circuitpython (its names and read-only filesystem)",
+    )
     p.add_argument(
         "--webrepl",
         metavar="HOST:PORT",
@@ -45,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         webrepl=args.webrepl,
         password=password,
         webrepl_latency=args.latency / 1000,
+        profile=args.profile,
     )
     with board:
         print(board.port, flush=True)

@@ -13,17 +13,19 @@ from ..emulator import VirtualBoard
 from ..exceptions import FeatureUnavailableError
 
 BENCH_PASSWORD = "bench"  # the virtual board's WebREPL password in benches
+CIRCUITPYTHON_BOOT = 'import storage\nstorage.remount("/", False)\n'
 
 
 @dataclass
 class BenchTarget:
-    """Where to measure: a real port, or (``port=None``) a virtual board at ``bps``; with
-    ``webrepl_latency`` (seconds of round trip) reached over its WebREPL endpoint instead
-    of its serial port."""
+    """Where to measure: a real port, or (``port=None``) a virtual board at ``bps``
+    playing firmware ``profile``; with ``webrepl_latency`` (seconds of round trip) reached
+    over its WebREPL endpoint instead of its serial port."""
 
     port: str | None = None
     bps: int = 0
     webrepl_latency: float | None = None
+    profile: str = "micropython"
 
     @contextlib.contextmanager
     def board(self) -> Iterator[tuple[str, VirtualBoard | None]]:
@@ -48,7 +50,11 @@ class BenchTarget:
             ) as vb:
                 yield vb.webrepl_url or vb.port, vb  # started with webrepl: it has a URL
             return
-        with VirtualBoard(bps=self.bps) as vb:
+        with VirtualBoard(bps=self.bps, profile=self.profile) as vb:
+            if vb.profile.circuitpython:
+                # Ready for Belay as its docs ask: boot.py lets code write the filesystem.
+                (vb.root / "boot.py").write_text(CIRCUITPYTHON_BOOT)
+                vb.power_cut()
             yield vb.port, vb
 
     @property
@@ -57,7 +63,7 @@ class BenchTarget:
             return self.port
         if self.webrepl_latency is not None:
             return f"virtual WebREPL, {self.webrepl_latency * 1000:g} ms round trip"
-        return "virtual"
+        return "virtual" if self.profile == "micropython" else f"virtual {self.profile}"
 
     @property
     def password(self) -> str | None:

@@ -95,6 +95,8 @@ def measure_sync(target: BenchTarget) -> dict:
         "source_bytes_per_s": round(corpus.source_bytes / source),
         "random_bytes_per_s": round(RATE_RANDOM_BYTES / raw),
     }
+    figures["noop_over_full"] = round(noop / full, 3)
+    figures["one_changed_over_full"] = round(one / full, 3)
     if target.bps:
         figures["link_floor_full_s"] = round(corpus.total_bytes / target.bps, 3)
         figures["source_ratio_to_link"] = round(corpus.source_bytes / source / target.bps, 2)

@@ -2,5 +2,6 @@
 
 from ._board import FIXED_FIGURES_ENV, VirtualBoard
 from ._interp import micropython_command
+from ._profiles import PROFILES, Profile
 
-__all__ = ["FIXED_FIGURES_ENV", "VirtualBoard", "micropython_command"]
+__all__ = ["FIXED_FIGURES_ENV", "PROFILES", "Profile", "VirtualBoard", "micropython_command"]

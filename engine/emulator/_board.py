@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .._secret import Secret
 from ._interp import Interpreter
+from ._profiles import Profile, profile_named
 from ._relay import Relay
 from ._webrepl_server import WebreplServer
 
@@ -27,6 +28,10 @@ class VirtualBoard:
     both directions (11520 is a 115200-baud UART; 0 is unlimited). ``fs_size``: make the
     board's ``os.statvfs`` report a filesystem of that many bytes (the files in ``root``
     count as used), to see what tools do on a small or full board.
+
+    ``profile``: the firmware to play, by name (``micropython``, ``esp8266``, ``old``,
+    ``circuitpython``; see :data:`PROFILES`) or as a :class:`Profile`. Its link rate and
+    filesystem size apply unless ``bps`` or ``fs_size`` are given.
 
     ``fixed_figures`` (a test option): the board reports the same figures on every host —
     MicroPython 1.29.0 on ``linux`` with no native architecture in ``sys.implementation``,
@@ -44,13 +49,15 @@ class VirtualBoard:
     def __init__(
         self,
         root: str | os.PathLike | None = None,
-        bps: int = 0,
+        bps: int | None = None,
         webrepl: str | None = None,
         password: str | Secret | None = None,
         webrepl_latency: float = 0.0,
         fs_size: int | None = None,
+        profile: str | Profile = "micropython",
         fixed_figures: bool | None = None,
     ) -> None:
+        self.profile = profile_named(profile)
         self._state = Path(tempfile.mkdtemp(prefix="belay-vboard-"))
         self.root = Path(root) if root is not None else self._state / "flash"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -65,8 +72,8 @@ class VirtualBoard:
             except BaseException:
                 shutil.rmtree(self._state, ignore_errors=True)
                 raise
-        self._bps = bps
-        self._fs_size = fs_size
+        self._bps = self.profile.bps if bps is None else bps
+        self._fs_size = self.profile.fs_size if fs_size is None else fs_size
         if fixed_figures is None:
             fixed_figures = os.environ.get(FIXED_FIGURES_ENV) == "1"
         self.fixed_figures = fixed_figures
@@ -81,7 +88,9 @@ class VirtualBoard:
 
     def __repr__(self) -> str:
         state = "plugged" if self.plugged else "unplugged"
-        return f"<VirtualBoard {self.port} {state} bps={self._bps or 'unlimited'}>"
+        return (
+            f"<VirtualBoard {self.profile.name} {self.port} {state} bps={self._bps or 'unlimited'}>"
+        )
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -181,7 +190,7 @@ class VirtualBoard:
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(os.ttyname(slave))
-        self._relay = Relay(master, self._spawn, self._bps)
+        self._relay = Relay(master, self._spawn, self._bps, self.profile)
 
     def _unplug(self) -> None:
         relay, self._relay = self._relay, None
@@ -195,18 +204,19 @@ class VirtualBoard:
         os.close(self._slave_keep)
         self._host_fd = -1
 
-    def _spawn(self) -> Interpreter:
+    def _spawn(self, kind: str) -> Interpreter:
         if self._relay is not None and self._webrepl_server:
             # Every restart after the first (soft or hard reset, power cut) closes the
             # board's sockets, its WebREPL client's included. Often from the relay's
             # thread, so without waiting for the session to wind down.
             self._webrepl_server.drop_client(wait=False)
-        return Interpreter.spawn(str(self._boot))
+        return Interpreter.spawn(str(self._boot), self.profile.heap, kind)
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        for shim in ("machine", "os", "sys", "gc"):
+        for shim in ("machine", "os", "sys", "gc", "circuitpython"):
             (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
+        (self._state / "_belay_empty.py").write_text("")
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
         values = {
             "_ROOT": str(self.root),
@@ -215,6 +225,8 @@ class VirtualBoard:
             "_UID": uid,
             "_SHIM_DIR": str(self._state),
             "_FS_SIZE": self._fs_size,
+            "_MISSING": self.profile.missing,
+            "_CIRCUITPY": self.profile.circuitpython,
             "_FIXED": self.fixed_figures,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())

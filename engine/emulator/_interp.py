@@ -54,10 +54,12 @@ class Interpreter:
     fd: int
 
     @classmethod
-    def spawn(cls, boot_script: str, heap: str = "2M") -> Interpreter:
+    def spawn(cls, boot_script: str, heap: str = "2M", kind: str = "power-on") -> Interpreter:
+        """Start MicroPython on ``boot_script``, which learns from ``kind`` why the board
+        starts ("power-on", "soft" or "soft-raw")."""
         master, slave = os.openpty()
         tty.setraw(slave)
-        cmd = [*micropython_command(), "-X", f"heapsize={heap}", "-i", boot_script]
+        cmd = [*micropython_command(), "-X", f"heapsize={heap}", "-i", boot_script, kind]
         proc = subprocess.Popen(
             cmd,
             stdin=slave,

@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 
 from ._interp import Interpreter
+from ._profiles import UNIX_BANNER_START, Profile, profile_named
 from ._throttle import Throttle
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
-SOFT_REBOOT = b"MPY: soft reboot\r\n"
+RAW_PASTE_REQUEST = b"\x05A\x01"
+RAW_PASTE_REFUSED = b"R\x00"
 HARD_RESET_CODE = 77
 # A Ctrl-C right after another waits this long. The first usually ends the running code,
 # and the unix port, unlike a board, dies of a SIGINT that lands once it is back at its
@@ -31,29 +33,40 @@ SIGINT_SPACING = 0.05
 class Relay:
     """Moves bytes between a host-side fd (pty master) and an :class:`Interpreter`.
 
-    ``spawn`` starts a fresh interpreter; the relay calls it again after the interpreter
-    exits (soft reset). ``bps`` limits both directions.
+    ``spawn(kind)`` starts a fresh interpreter ("power-on", "soft" or "soft-raw"); the relay
+    calls it again after the interpreter exits (a reset). ``bps`` limits both directions.
+    ``profile`` says what the firmware prints and whether it takes raw-paste.
     """
 
-    def __init__(self, host_fd: int, spawn: Callable[[], Interpreter], bps: int = 0) -> None:
+    def __init__(
+        self,
+        host_fd: int,
+        spawn: Callable[[str], Interpreter],
+        bps: int = 0,
+        profile: Profile | str = "micropython",
+    ) -> None:
         self.host_fd = host_fd
         self._spawn = spawn
+        self.profile = profile_named(profile)
         self.to_board = Throttle(bps)
         self.to_host = Throttle(bps)
         self._in: bytearray = bytearray()  # host -> board, not yet delivered
         self._out: bytearray = bytearray()  # board -> host, not yet delivered
         self._raw_mode = False
+        self._tail = b""  # the last byte the board sent: b">" at a raw prompt
         self._boot_stage = ""  # "banner"/"raw": hiding a restarted interpreter's start-up
         self._boot_buf = bytearray()
         self._boot_raw = False
         self._boot_keep = True
+        self._boot_talks = False
+        self._boot_heard = False
         self._swap_lock = threading.Lock()
         self._dead = False
         self._wake_r, self._wake_w = os.pipe()
         self._stop = False
         self._sigint_hold = 0.0  # monotonic time before which a Ctrl-C waits
         self._hold: int | None = None  # bytes the board may still take before the link holds
-        self.interp = spawn()
+        self.interp = spawn("power-on")
         self._swallow_banner(raw=False, keep=True)
         self.thread = threading.Thread(target=self._run, name="virtual-board-relay", daemon=True)
         self.thread.start()
@@ -93,7 +106,7 @@ class Relay:
             self.interp.kill()
             self._in.clear()
             self._out.clear()
-            self.interp = self._spawn()
+            self.interp = self._spawn("power-on")
             self._swallow_banner(raw=False, keep=True)
 
     def _wake(self) -> None:
@@ -106,38 +119,78 @@ class Relay:
         """Hide a new interpreter's start-up until its prompt, then show what a board shows.
 
         ``keep``: show the banner (power-on); otherwise a soft reboot line. ``raw``: the board
-        was in raw REPL, so enter it again before handing over.
+        was in raw REPL, so enter it again before handing over. A CircuitPython board talks
+        before its banner (code.py's output, "Press any key"): that passes through, and so
+        does the host's key.
         """
         self._boot_stage = "banner"
         self._boot_buf.clear()
         self._boot_raw = raw
         self._boot_keep = keep
+        self._boot_talks = self.profile.circuitpython and not raw
+        self._boot_heard = False  # the booting firmware has spoken: it may wait for a key
         if not keep:
-            self._out += SOFT_REBOOT
+            self._out += self.profile.soft_reboot
 
     @property
     def _booting(self) -> bool:
         return self._boot_stage != ""
 
+    @property
+    def _input_held(self) -> bool:
+        """Host bytes wait while a board boots, unless it is waiting for a key press."""
+        return self._booting and not (self._boot_talks and self._boot_heard)
+
     def _boot_output(self, data: bytes) -> None:
         self._boot_buf += data
+        if self._boot_talks and self._boot_stage == "banner":
+            self._pass_boot_talk()
         buf = bytes(self._boot_buf)
-        if self._boot_stage == "banner" and buf.endswith(b">>> "):
+        # The first prompt ends the start-up. A board that took a key while booting may
+        # already have answered more: that is ordinary output after the banner.
+        banner = buf.find(UNIX_BANNER_START)
+        prompt = buf.find(b">>> ", banner) if banner >= 0 else -1
+        if self._boot_stage == "banner" and prompt >= 0:
+            end = prompt + 4
             if self._boot_raw:
                 self._boot_stage = "raw"
-                self._boot_buf.clear()
+                self._boot_buf[:end] = b""
                 os.write(self.interp.fd, b"\x01")
                 return
-            start = 0 if self._boot_keep else max(buf.find(b"MicroPython"), 0)
-            self._out += buf[start:]
+            self._out += self.profile.banner(buf[0 if self._boot_keep else banner : end])
             self._raw_mode = False
+            self._tail = b" "
+            self._boot_stage = ""
+            self._boot_buf.clear()
+            if buf[end:]:
+                self._track_mode(buf[end:])
+                self._out += buf[end:]
+                self._tail = buf[-1:]
+            return
         elif self._boot_stage == "raw" and buf.endswith(RAW_BANNER):
             self._out += RAW_BANNER
             self._raw_mode = True
+            self._tail = b">"
         else:
             return
         self._boot_stage = ""
         self._boot_buf.clear()
+
+    def _pass_boot_talk(self) -> None:
+        """Show what the firmware says before its banner, holding back only what may be the
+        start of the banner (to be rewritten once whole)."""
+        buf = self._boot_buf
+        i = buf.find(UNIX_BANNER_START)
+        if i < 0:
+            i = len(buf)
+            for n in range(min(len(buf), len(UNIX_BANNER_START) - 1), 0, -1):
+                if buf.endswith(UNIX_BANNER_START[:n]):
+                    i -= n
+                    break
+        if i:
+            self._out += self._boot_buf[:i]
+            del self._boot_buf[:i]
+            self._boot_heard = True
 
     def _track_mode(self, data: bytes) -> None:
         if RAW_BANNER[:-1] in data:
@@ -161,7 +214,7 @@ class Relay:
                 wfds.append(self.host_fd)
             if (
                 self._in
-                and not self._booting
+                and not self._input_held
                 and self._open_to_board()
                 and self.to_board.allowance() > 0
                 and not self._held()
@@ -183,7 +236,7 @@ class Relay:
         waits = [0.5]
         if self._out:
             waits.append(self.to_host.wait_time() or 0.05)
-        if self._in and not self._booting and self._open_to_board():
+        if self._in and not self._input_held and self._open_to_board():
             held = self._sigint_hold - time.monotonic() if self._held() else 0
             waits.append(held or self.to_board.wait_time() or 0.05)
         return max(0.0005, min(waits))
@@ -214,6 +267,7 @@ class Relay:
             else:
                 self._track_mode(data)
                 self._out += data
+                self._tail = data[-1:]
             return
         # The interpreter's side closed: it exited (soft reset, machine.reset or a crash).
         code = self.interp.process.wait()
@@ -224,12 +278,13 @@ class Relay:
             self._out += b"virtual board: MicroPython failed to start (exit %d)\r\n" % code
             self._dead = True
             return
-        self.interp = self._spawn()
         hard = code == HARD_RESET_CODE
-        self._swallow_banner(raw=self._raw_mode and not hard, keep=hard)
+        raw = self._raw_mode and not hard
+        self.interp = self._spawn("power-on" if hard else "soft-raw" if raw else "soft")
+        self._swallow_banner(raw=raw, keep=hard)
 
     def _write_board(self) -> None:
-        if not self._in or self._booting:
+        if not self._in or self._input_held or self._refuse_raw_paste():
             return
         n = min(len(self._in), self.to_board.allowance())
         if self._hold is not None:
@@ -258,6 +313,7 @@ class Relay:
             return
         del self._in[:sent]
         self._delivered(sent)
+        self._tail = b""
 
     def _delivered(self, n: int) -> None:
         self.to_board.spend(n)
@@ -267,6 +323,18 @@ class Relay:
     def _open_to_board(self) -> bool:
         """Whether the link may carry bytes to the board (not held by :meth:`hold`)."""
         return self._hold is None or self._hold > 0
+
+    def _refuse_raw_paste(self) -> bool:
+        """Firmware without raw-paste answers its request at the raw prompt with ``R\x00``.
+        True while the request is still arriving (nothing may pass meanwhile)."""
+        if self.profile.raw_paste or not self._raw_mode or self._tail != b">":
+            return False
+        head = bytes(self._in[: len(RAW_PASTE_REQUEST)])
+        if head == RAW_PASTE_REQUEST:
+            del self._in[: len(RAW_PASTE_REQUEST)]
+            self._out += RAW_PASTE_REFUSED
+            return False
+        return RAW_PASTE_REQUEST.startswith(head)
 
     def _held(self) -> bool:
         """A Ctrl-C is next but must wait (see SIGINT_SPACING)."""

@@ -14,6 +14,8 @@ from ..minify import minify
 
 TEMP_SUFFIX = ".~belay"  # files being written; a leftover one is removed by the next sync
 HASH_HEX = 16  # hex digits of sha256 kept: 64 bits tell a changed file from an unchanged one
+# The scan's hash by the number it reports: what the board had (see _SCAN).
+HASHES = {1: "sha256", 2: "crc32", 3: "fnv1a32"}
 
 # Chunk flags in the raw stream: each chunk of a file is preceded by one of these.
 ABORT, STORED, DEFLATED = 0, 1, 2
@@ -23,32 +25,49 @@ ABORT, STORED, DEFLATED = 0, 1, 2
 # list but not enter (kept, and not in the local folder). The listing is one entry per
 # folder visited: (relative folder, ((name, size, hash), ...)), size -1 for a folder.
 # Capabilities: (dst's kind: None missing, 0 a file, else a folder; deflate; raw stdin;
-# hashlib; statvfs[:5] or None; free memory).
+# the hash used (see HASHES); statvfs[:5] or None; free memory; read-only to code, which
+# CircuitPython's storage module tells).
+#
+# Files are hashed with sha256 where the board has hashlib; else with binascii.crc32; else
+# with a 32-bit FNV-1a in plain Python (as Belay does), slow but present on every board. So
+# an unchanged file is recognised on any firmware and a sync with nothing to do stays one
+# round trip.
 _SCAN = """
 def _BSs(d,ps,sk):
     import os,sys,gc
     try:
         import hashlib,binascii
+        a=1
     except ImportError:
-        hashlib=None
+        try:
+            from binascii import crc32
+            a=2
+        except ImportError:
+            a=3
     b=bytearray(1024)
     m=memoryview(b)
     r=[]
     def fp(p):
         return d+p if d.endswith('/') else d+'/'+p if p else d
     def hf(p):
-        if not hashlib:
-            return os.stat(p)[6],''
-        h=hashlib.sha256()
+        h=hashlib.sha256() if a==1 else 0 if a==2 else 0x811c9dc5
         n=0
         with open(p,'rb') as f:
             while True:
                 k=f.readinto(b)
                 if not k:
                     break
-                h.update(m[:k])
+                if a==1:
+                    h.update(m[:k])
+                elif a==2:
+                    h=crc32(m[:k],h)
+                else:
+                    for i in range(k):
+                        h=((h^b[i])*0x01000193)&0xffffffff
                 n+=k
-        return n,binascii.hexlify(h.digest()[:{half}]).decode()
+        if a==1:
+            return n,binascii.hexlify(h.digest()[:{half}]).decode()
+        return n,'%08x'%(h&0xffffffff)
     def st(p):
         try:
             return os.stat(fp(p))[0]&0x4000
@@ -93,12 +112,18 @@ def _BSs(d,ps,sk):
     except ImportError:
         w=0
     gc.collect()
-    c=(t,z,w,int(hashlib is not None),s,gc.mem_free() if hasattr(gc,'mem_free') else 0)
+    try:
+        import storage
+        o=int(storage.getmount(d if t else '/').readonly)
+    except Exception:
+        o=0
+    c=(t,z,w,a,s,gc.mem_free() if hasattr(gc,'mem_free') else 0,o)
     _BF('R',repr((c,r)))
 """
 
 # The writer. _BSb prepares (removes, makes folders); _BSo/_BSw/_BSc open a temporary file,
-# write a chunk, then check the hash and rename; errors are collected per file so one bad
+# write a chunk, then check the hash (sha256, else crc32, as the scan chose; none when the
+# host sends an empty digest) and rename; errors are collected per file so one bad
 # file never leaves the host and the board out of step. _BSn renames within the file's
 # folder by plain names: the unix port's VfsPosix garbles a rename of two absolute paths
 # (both share one path buffer), and names relative to the folder work on every port. _BSr
@@ -134,11 +159,19 @@ def _BSo(p,x):
     s['t']=p+'{temp}'
     s['k']=None
     s['f']=None
-    try:
-        import hashlib
-        s['h']=hashlib.sha256()
-    except ImportError:
-        s['h']=None
+    s['h']=None
+    s['c']=None
+    if x:
+        try:
+            import hashlib
+            s['h']=hashlib.sha256()
+        except ImportError:
+            try:
+                from binascii import crc32
+                s['r']=crc32
+                s['c']=0
+            except ImportError:
+                pass
     try:
         s['f']=open(s['t'],'wb')
     except Exception as e:
@@ -148,6 +181,8 @@ def _BSv(b):
     s['f'].write(b)
     if s['h']:
         s['h'].update(b)
+    elif s['c'] is not None:
+        s['c']=s['r'](b,s['c'])
 def _BSw(b,z):
     s=_BSS
     if s['k']:
@@ -187,10 +222,15 @@ def _BSc():
     try:
         if s['f']:
             s['f'].close()
-        if not k and s['h'] and s['x']:
+        if not k and s['h']:
             import binascii
-            if binascii.hexlify(s['h'].digest()[:{half}]).decode()!=s['x']:
-                k='the data arrived damaged'
+            d=binascii.hexlify(s['h'].digest()[:{half}]).decode()
+        elif not k and s['c'] is not None:
+            d='%08x'%(s['c']&0xffffffff)
+        else:
+            d=s['x']
+        if d!=s['x']:
+            k='the data arrived damaged'
         if not k:
             _BSn(t,p)
     except Exception as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from .. import codec
 from ..exceptions import SyncError
 from ..text import human_bytes
-from ._board import HASH_HEX, TEMP_SUFFIX, scan_code
+from ._board import HASH_HEX, HASHES, TEMP_SUFFIX, scan_code
 from ._local import DEFAULT_IGNORE, LocalTree, ignore_spec, project_ignore, scan
 from ._paths import (
     board_path,
@@ -119,9 +120,10 @@ class BoardInfo:
     dst_exists: bool
     deflate: bool  # can inflate compressed data
     raw: bool  # can read raw binary from stdin (kbd_intr and sys.stdin.buffer)
-    hashes: bool  # has hashlib: unchanged files can be recognised
+    hash: str  # how the board hashed its files: sha256, crc32 or fnv1a32 (see _board.HASHES)
     statvfs: tuple[int, ...] | None  # (bsize, frsize, blocks, bfree, bavail)
     mem_free: int
+    read_only: bool = False  # CircuitPython's filesystem until boot.py remounts it
 
     @property
     def block_size(self) -> int:
@@ -210,6 +212,15 @@ class SyncPlan:
         parts += [f"{counts[a]} {a}" for a in ("kept", "ignored") if counts[a]]
         return ", ".join(parts)
 
+    def check_digest(self, path: str) -> str:
+        """What the board's writer checks ``path`` against once written, in the hash the
+        board has; "" where only FNV-1a in plain Python is left, too slow to run twice."""
+        if self.board.hash == "sha256":
+            return self.hashes[path]
+        if self.board.hash == "crc32":
+            return _digest(self.contents[path], "crc32")
+        return ""
+
     def check_room(self) -> None:
         """Raise :class:`SyncError` saying how much is needed when the files do not fit."""
         if self.fits:
@@ -239,7 +250,7 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
     skip = sorted(k for k in keep if k and k not in tree.dirs and k not in local.contents)
     info, board_files, board_dirs = _scan_board(device, dst, look, skip)
 
-    entries = _compare(local, board_files, board_dirs, keep, look, info.hashes)
+    entries = _compare(local, board_files, board_dirs, keep, look, info.hash)
     if not info.dst_exists and dst != "/":
         entries.append(SyncEntry("/", "added"))
     for skipped in tree.skipped:
@@ -287,6 +298,12 @@ class _Local:
             {names[rel]: done.note for rel, done in data.items() if done.note},
         )
 
+    def digest(self, name: str, kind: str) -> str:
+        """The digest of file ``name`` made as a board with hash ``kind`` makes it."""
+        if kind == "sha256":
+            return self.hashes[name]
+        return _digest(self.contents[name], kind)
+
 
 def _compare(
     local: _Local,
@@ -294,16 +311,17 @@ def _compare(
     board_dirs: set[str],
     keep: set[str],
     look: list[str] | None,
-    board_hashes: bool,
+    board_hash: str,
 ) -> list[SyncEntry]:
-    """An entry for every path on either side; paths relative to dst (see :func:`_under`)."""
+    """An entry for every path on either side; paths relative to dst (see :func:`_under`).
+    ``board_hash``: the hash the board's digests were made with."""
     entries: list[SyncEntry] = []
     for name, data in local.contents.items():
         old = board_files.get(name)
         action: Action
         if old is None:
             action = "added"
-        elif board_hashes and old == (len(data), local.hashes[name]):
+        elif old == (len(data), local.digest(name, board_hash)):
             action = "unchanged"
         else:
             action = "changed"
@@ -382,8 +400,21 @@ def _look_paths(only: list[str], names: dict[str, str]) -> list[str]:
     return sorted(look)
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:HASH_HEX]
+def _digest(data: bytes, kind: str = "sha256") -> str:
+    """``data``'s digest as the board's scan writes it with hash ``kind``."""
+    if kind == "sha256":
+        return hashlib.sha256(data).hexdigest()[:HASH_HEX]
+    if kind == "crc32":
+        return f"{zlib.crc32(data):08x}"
+    return f"{fnv1a32(data):08x}"
+
+
+def fnv1a32(data: bytes) -> int:
+    """32-bit FNV-1a, the hash a board without hashlib or binascii.crc32 computes."""
+    h = 0x811C9DC5
+    for byte in data:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
 
 
 def _scan_board(
@@ -393,14 +424,15 @@ def _scan_board(
     args = ",".join(codec.to_literal(v, "scan argument") for v in (dst, look, tuple(skip)))
     code = scan_code() + f"try:\n _BSs({args})\nexcept Exception as e:\n _BE(e)\n".encode()
     caps, listing = device.call(code, f"the scan of {dst}")
-    kind, deflate, raw, hashes, statvfs, mem = caps
+    kind, deflate, raw, hash_kind, statvfs, mem, read_only = caps
     if kind == 0:
         raise SyncError(f"dst {dst!r} is a file on the board, not a folder")
     info = BoardInfo(
         dst_exists=kind is not None,
         deflate=bool(deflate),
         raw=bool(raw),
-        hashes=bool(hashes),
+        hash=HASHES[hash_kind],
+        read_only=bool(read_only),
         statvfs=tuple(statvfs) if statvfs else None,
         mem_free=mem,
     )

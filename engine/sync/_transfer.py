@@ -53,7 +53,7 @@ UNIT, WINDOW = 128, 256
 UNIX_UNIT, UNIX_WINDOW = 1024, 4096
 # What a board prints when it restarts (its banner, a soft reboot, the raw REPL's greeting);
 # seen mid-stream it means the transfer is lost.
-_REBOOT = re.compile(rb"MicroPython \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
+_REBOOT = re.compile(rb"(Micro|Circuit)Python \S+ on \d{4}-\d\d-\d\d|soft reboot|raw REPL; CTRL-B")
 
 ACK = b"\x01"  # the board consumed another ``unit`` bytes
 
@@ -112,6 +112,8 @@ def apply_plan(
         seconds = time.perf_counter() - start
         device.events.publish(Synced(plan.dst, (), (), seconds))
         return SyncResult(plan, 0, 0, 0, seconds, "none", False)
+    if board.read_only:
+        raise SyncError(READ_ONLY)
     chunk = CHUNK if board.mem_free >= SMALL_BOARD else SMALL_CHUNK
     prepare = _prepare_call(plan)
     channel = link.file_channel
@@ -137,6 +139,8 @@ def apply_plan(
             errors = _RawSender(device, report, cancel, unix).run(prepare, files)
         else:
             errors = _send_text(device, prepare, files, report, cancel)
+    if any(_read_only(why) for _, why in errors):
+        raise SyncError(READ_ONLY)
     if errors:
         shown = "; ".join(f"{path}: {why}" for path, why in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -155,6 +159,20 @@ def apply_plan(
         mode if plan.writes else "none",
         use_deflate,
     )
+
+
+# CircuitPython lends its filesystem to the USB drive and keeps it read-only to code until
+# boot.py says otherwise (Belay's CircuitPython page asks for the same two lines).
+READ_ONLY = (
+    "the board's filesystem is read-only to code, as CircuitPython keeps it while the "
+    "CIRCUITPY drive is writable: put 'import storage; storage.remount(\"/\", False)' in "
+    "boot.py on the CIRCUITPY drive and reset the board; nothing was written"
+)
+
+
+def _read_only(why: str) -> bool:
+    """Whether a board error is EROFS (errno 30): the filesystem refuses every write."""
+    return why.startswith(("OSError(30,", "[Errno 30]")) or "EROFS" in why
 
 
 def _prepare_call(plan: SyncPlan) -> bytes:
@@ -186,7 +204,7 @@ def _encode(entry: SyncEntry, plan: SyncPlan, chunk: int, deflate: bool) -> _Fil
                 chunks.append((DEFLATED, packed))
                 continue
         chunks.append((STORED, piece))
-    return _File(entry.path, plan.hashes[entry.path], chunks)
+    return _File(entry.path, plan.check_digest(entry.path), chunks)
 
 
 def _wire(f: _File) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from .._secret import Secret
 from ._base import Transport
-from ._ports import find_usb_port
+from ._ports import find_usb_port, list_ports, port_info, reset_line_levels
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
 
@@ -16,6 +18,9 @@ def open_transport(
     ``ws://host[:port]`` (WebREPL, logging in with ``password``)."""
     if port.startswith(("ws://", "wss://")):
         return WebreplTransport(port, password)
+    ports = list_ports()
     if port.lower().startswith("usb:"):
-        port = find_usb_port(port)
-    return SerialTransport(port, baudrate)
+        port = find_usb_port(port, ports)
+    info = port_info(port, ports)
+    lines = None if info is None else reset_line_levels(info, os.name)
+    return SerialTransport(port, baudrate, lines)

@@ -1,9 +1,13 @@
 # Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
-# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE and _FIXED. Makes the unix port look like a board: a
-# filesystem at /, a board's sys.path, a simulated machine module, given _FS_SIZE an os
-# module whose statvfs reports a filesystem of that size and, given _FIXED, sys and gc
-# modules that report the same firmware and free memory on every host.
+# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING and _CIRCUITPY; sys.argv[1]
+# says why the board starts ("power-on", "soft", "soft-raw"). Makes the unix port
+# look like a board: a filesystem at /, a board's sys.path, a simulated machine module,
+# given _FS_SIZE an os module whose statvfs reports a filesystem of that size and, given
+# _FIXED, sys and gc modules that report the same firmware and free memory on every
+# host. A profile hides the modules in _MISSING from import, or (_CIRCUITPY) plays
+# CircuitPython.
 def _belay_boot():
+    import builtins
     import os
     import sys
 
@@ -27,19 +31,43 @@ def _belay_boot():
         sys.modules["gc"] = _belay_gc
         sys.modules["sys"] = _belay_sys
         del sys.modules["_belay_gc"], sys.modules["_belay_sys"]
-    sys.path.pop(0)
     shim._PINS_OUT = open(_PINS_OUT, "ab")
     # After the mount, plain open() sees only the board's root: host files are reached
     # through a VFS object of their own.
     shim._HOST = vfs.VfsPosix(_SHIM_DIR)
     shim._PINS_IN = _PINS_IN
     shim._UID = _UID
-    sys.modules["machine"] = shim
-    vfs.mount(vfs.VfsPosix(_ROOT), "/")
-    os.chdir("/")
+    kind = sys.argv[1] if len(sys.argv) > 1 else "power-on"
+    cp = None
+    if _CIRCUITPY:
+        import _belay_circuitpython as cp
+
+        cp.install(shim, shim._HOST, _ROOT)
+        cp._mount()
+        del sys.modules["_belay_circuitpython"]
+    else:
+        sys.modules["machine"] = shim
+        vfs.mount(vfs.VfsPosix(_ROOT), "/")
+        os.chdir("/")
+    sys.path.pop(0)
     sys.path[:] = ["", "/lib", ".frozen"]
     del sys.modules["_belay_machine"]
+    if _MISSING:
+        real = builtins.__import__
+        missing = _MISSING
+
+        def _import(name, *args):
+            if name.split(".")[0] in missing:
+                raise ImportError("no module named '%s'" % name)
+            return real(name, *args)
+
+        builtins.__import__ = _import
+    return cp, kind
 
 
-_belay_boot()
-del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED
+_belay_cp, _belay_kind = _belay_boot()
+del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING
+del _CIRCUITPY
+if _belay_cp:
+    _belay_cp.start(_belay_kind)
+del _belay_cp, _belay_kind

@@ -4,6 +4,11 @@
 import time
 
 try:
+    import _thread  # taken now: a profile may hide it from board code, not from the shim
+except ImportError:
+    _thread = None
+
+try:
     import machine as _native  # the unix port's own machine: mem8, idle, time_pulse_us ...
 except ImportError:
     _native = None
@@ -243,8 +248,6 @@ class Timer:
             self.init(**kw)
 
     def init(self, *, mode=1, period=-1, freq=-1, callback=None, **kw):
-        import _thread
-
         import micropython
 
         if freq > 0:
