@@ -29,6 +29,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("show_pane('repl')", "Show the REPL console", "Run code on the board", "f2", show=False),
     Action("show_pane('sync')", "Show the sync pane", "Folder against board", "f3", show=False),
     Action("show_pane('deps')", "Show the dependencies", "[tool.belay] deps", "f4", show=False),
+    Action("show_pane('plot')", "Show the plot", "Numbers the board prints", "f7", show=False),
     Action("interrupt", "Interrupt", "Ctrl-C the code running on the board", "ctrl+c", show=False),
     Action(
         "soft_reset", "Soft reset", "Restart the board's interpreter (Ctrl-D)", "ctrl+d", show=False
@@ -52,6 +53,9 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "add_dependency", "Add dependency", "Add one to pyproject.toml", "a", "deps", label="Add"
     ),
+    Action("plot_pause", "Pause the plot", "Stop or resume taking points", "p", "plot", "Pause"),
+    Action("plot_clear", "Clear the plot", "Forget every point", "c", "plot", "Clear"),
+    Action("plot_window", "Plot window", "Points per series: 50 to 1000", "w", "plot", "Window"),
     Action("unplug", "Virtual board: unplug", "Pull the virtual board's cable"),
     Action("replug", "Virtual board: replug", "Plug the virtual board back in"),
     Action("power_cut", "Virtual board: power cut", "Kill its interpreter without warning"),
@@ -60,10 +64,17 @@ ACTIONS: tuple[Action, ...] = (
 
 
 def bindings(pane: str | None) -> list[Binding]:
-    """The bindings of ``pane`` (None: the app's). Pane keys run the app's action."""
+    """The bindings of ``pane`` (None: the app's). Pane keys run the app's action.
+
+    Function keys take priority: they move between panes wherever the focus is, even in a
+    text area (Textual's TextArea binds F6 and F7 to selections)."""
     prefix = "" if pane is None else "app."
     return [
-        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show)
+        Binding(a.key, prefix + a.name, a.label or a.title, show=a.show, priority=_is_fkey(a.key))
         for a in ACTIONS
         if a.key and a.pane == pane
     ]
+
+
+def _is_fkey(key: str) -> bool:
+    return key[:1] == "f" and key[1:].isdigit()

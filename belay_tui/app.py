@@ -36,11 +36,14 @@ from .actions import ACTIONS, bindings
 from .add_dependency_screen import AddDependencyScreen
 from .deps_pane import DepsPane
 from .help_screen import HelpScreen
+from .history import History
+from .jobs import Job
 from .messages import BoardOutput, EngineEvent, Failure, JobEnded, JobStarted, LinkChanged
+from .plot_pane import PlotPane
 from .repl_console import ReplConsole
 from .session import Session
 from .session_log import SessionLog
-from .settings import choose_port
+from .settings import choose_port, console_settings
 from .status_bar import StatusBar
 from .sync_pane import SyncPane
 
@@ -77,6 +80,8 @@ class BelayApp(App[int]):
         HERE / "sync_pane.tcss",
         HERE / "deps_pane.tcss",
         HERE / "help_screen.tcss",
+        HERE / "paste_screen.tcss",
+        HERE / "plot_pane.tcss",
     ]
     BINDINGS = [*bindings(None), Binding("q", "quit", "Quit", show=False)]
     AUTO_FOCUS = "#repl-input"
@@ -95,6 +100,8 @@ class BelayApp(App[int]):
         :class:`~engine.Device`'s."""
         super().__init__()
         self.project = project
+        self.console_settings = console_settings(project)
+        self.history = History.for_project(project)
         log = SessionLog.for_project(project, password)
         self.session = Session(
             self, port, password=password, log=log, attempts=attempts, timeout=timeout
@@ -105,11 +112,13 @@ class BelayApp(App[int]):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="repl", id="panes"):
             with TabPane("REPL f2", id="repl"):
-                yield ReplConsole(self.session, id="console")
+                yield ReplConsole(self.session, self.console_settings, self.history, id="console")
             with TabPane("Sync f3", id="sync"):
                 yield SyncPane(self.session, self.project, id="sync-pane")
             with TabPane("Dependencies f4", id="deps"):
                 yield DepsPane(self.session, self.project, id="deps-pane")
+            with TabPane("Plot f7", id="plot"):
+                yield PlotPane(id="plot-pane")
         yield StatusBar(self.session.label, id="status")
         yield Footer(compact=True)
 
@@ -126,6 +135,10 @@ class BelayApp(App[int]):
         return self.query_one(DepsPane)
 
     @property
+    def plot_pane(self) -> PlotPane:
+        return self.query_one(PlotPane)
+
+    @property
     def status_bar(self) -> StatusBar:
         return self.query_one(StatusBar)
 
@@ -134,6 +147,9 @@ class BelayApp(App[int]):
         log.write("start", f"{self.session.label} · project {self.project}")
         if log.error:
             self.notify(log.error, title="session log", severity="warning")
+        if self.history.problem:
+            self.notify(self.history.problem, title="history", severity="warning")
+        self.repl.output_listeners.append(self.plot_pane.feed)
         self.session.connect()
         if self.session.is_virtual:
             self.set_interval(self.PINS_EVERY, self._read_pins)
@@ -146,18 +162,20 @@ class BelayApp(App[int]):
 
     @while_running
     def on_board_output(self, _message: BoardOutput) -> None:
-        self.repl.stream(self.session.take_output())
+        self.repl.output_arrived()
 
     @while_running
     def on_job_started(self, message: JobStarted) -> None:
-        self.repl.job_started(message.job)
+        self.repl.after_output(message.output_mark, lambda: self.repl.job_started(message.job))
 
     @while_running
     def on_job_ended(self, message: JobEnded) -> None:
-        job = message.job
-        pending = self.session.take_output()  # prints come before the call's outcome
-        if pending:
-            self.repl.stream(pending)
+        # Prints come before the call's outcome, however far behind the screen is.
+        self.repl.after_output(message.output_mark, lambda: self._job_ended(message.job))
+
+    def _job_ended(self, job: Job) -> None:
+        if not self.is_running:
+            return
         if job.error is not None:
             if job.on_error is not None:
                 job.on_error(job.error)
@@ -179,7 +197,10 @@ class BelayApp(App[int]):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
-        self.refresh_bindings()
+        if not (status.usable and was_usable):
+            # Busy and connected allow the same keys; redrawing the Footer at the start and
+            # end of every REPL line would cost frames while output floods in.
+            self.refresh_bindings()
 
     @while_running
     def on_engine_event(self, message: EngineEvent) -> None:
@@ -269,7 +290,12 @@ class BelayApp(App[int]):
 
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        focus = {"repl": "#repl-input", "sync": "#sync-tree", "deps": "#deps-table"}[pane]
+        focus = {
+            "repl": "#repl-input",
+            "sync": "#sync-tree",
+            "deps": "#deps-table",
+            "plot": "#plot-chart",
+        }[pane]
         # After the switch has been laid out: a widget in a hidden pane cannot take focus.
         self.call_after_refresh(self.query_one(focus).focus)
 
@@ -300,6 +326,15 @@ class BelayApp(App[int]):
                 self.deps_pane.add(*answer)
 
         self.push_screen(AddDependencyScreen(), added)
+
+    def action_plot_pause(self) -> None:
+        self.plot_pane.toggle_pause()
+
+    def action_plot_clear(self) -> None:
+        self.plot_pane.clear()
+
+    def action_plot_window(self) -> None:
+        self.plot_pane.next_window()
 
     def action_interrupt(self) -> None:
         if not self.session.interrupt() and self.query_one(TabbedContent).active == "repl":

@@ -11,11 +11,13 @@ import difflib
 import importlib
 import os
 import sys
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 
 from rich.markup import escape
 
 from engine import BelayException
+from engine.exceptions import BelayWarning, PasswordRequired
 from engine.text import last_line
 
 from .commands._common import err, looks_like_port
@@ -24,6 +26,7 @@ from .commands._common import err, looks_like_port
 COMMANDS = [
     "exec_",
     "run",
+    "terminal",
     "sync",
     "watch",
     "info",
@@ -33,9 +36,14 @@ COMMANDS = [
     "install",
     "add",
     "new",
+    "select",
+    "cache",
     "bench",
     "emulator",
 ]
+
+# Other names of subcommands, as Belay spells them (registered by each command module).
+ALIASES = ["init"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="belay-tui",
         description="Drive MicroPython boards. With no COMMAND: the full-screen session "
-        "(belay-tui [PORT] [--project DIR] [--password PW]).",
+        "(belay-tui [PORT] [--project DIR] [--password PW] [--attempts N]; "
+        "belay-tui PORT --help says more).",
     )
     _add_version(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -87,7 +96,19 @@ def _version() -> str:
 
 
 def _names() -> list[str]:
-    return [name.rstrip("_") for name in COMMANDS]
+    """Every subcommand's name and alias (``init`` is Belay's name for ``new``)."""
+    return [*(name.rstrip("_") for name in COMMANDS), *ALIASES]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """An engine warning is one line, as errors are; other warnings keep Python's form."""
+    if issubclass(category, BelayWarning):
+        err.print(f"[yellow]warning:[/] {escape(str(message))}", soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
 
 
 def _first_is_command(argv: list[str]) -> bool:
@@ -109,6 +130,7 @@ def _first_is_command(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    warnings.showwarning = _show_warning
     # `belay-tui PORT` and `belay-tui COMMAND ...` share the first position.
     is_command = _first_is_command(argv)
     args = (build_parser() if is_command else app_parser()).parse_args(argv)
@@ -119,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_app(args)
         return args.handler(args) or 0
     except BelayException as e:
+        if isinstance(e, PasswordRequired):
+            e = e.telling("--password")
         # Messages quote TOML tables ("[tool.belay]"): not markup. One line, however long.
         err.print(f"[bold red]error:[/] {escape(_one_line(e))}", soft_wrap=True)
         return 1

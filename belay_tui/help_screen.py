@@ -16,8 +16,10 @@ PANES = (
     (
         "REPL console",
         "Python on the board. Enter runs complete code; a blank line ends a "
-        "block; ↑/↓ walk the history; Ctrl-C interrupts, Ctrl-D soft-resets. While a sync or "
-        "an install runs, typed code waits and the console says so.",
+        "block; Tab completes names from the board; a pasted block runs whole on Enter; "
+        "Ctrl-E opens a paste box (Ctrl-D runs it); ↑/↓ walk the history, Ctrl-R searches it "
+        "(kept per project); Ctrl-C interrupts, Ctrl-D soft-resets. While a sync or an install "
+        "runs, typed code waits and the console says so.",
     ),
     (
         "Sync",
@@ -30,13 +32,18 @@ PANES = (
         "install to the board, add.",
     ),
     (
+        "Plot",
+        "Lines the board prints that are numbers (12.5 · 1, 2.5, 3 · t=21.3 h=40) as a live "
+        "chart, one series per column or name: pause, clear, window length in points.",
+    ),
+    (
         "Status bar",
         "Link state (red when lost), port, board, connections, free memory, "
         "watch, last sync and, on the virtual board, its pins.",
     ),
 )
 
-SCOPES = {None: "anywhere", "sync": "sync pane", "deps": "dependencies pane"}
+SCOPES = {None: "anywhere", "sync": "sync pane", "deps": "dependencies pane", "plot": "plot pane"}
 
 
 def keys_table() -> Table:

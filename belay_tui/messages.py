@@ -21,17 +21,17 @@ class BoardOutput(Message):
 
 
 class JobStarted(Message):
-    def __init__(self, job: Job) -> None:
+    """A job started; ``output_mark``: the board output received before it (see
+    :class:`~belay_tui.output_buffer.OutputBuffer`), so the console shows it in order."""
+
+    def __init__(self, job: Job, output_mark: int = 0) -> None:
         super().__init__()
         self.job = job
+        self.output_mark = output_mark
 
 
-class JobEnded(Message):
+class JobEnded(JobStarted):
     """A job finished: ``job.result`` or ``job.error`` holds the outcome."""
-
-    def __init__(self, job: Job) -> None:
-        super().__init__()
-        self.job = job
 
 
 class LinkChanged(Message):

@@ -7,22 +7,35 @@ is echoed, and a board traceback is highlighted.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
+
 from rich.highlighter import ReprHighlighter
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
-from engine import ConnectionLost, PyboardException
+from engine import Completion, ConnectionLost, PyboardException, complete
 from engine.events import LinkPhase
 
+from .history import History
 from .jobs import Job
+from .paste_screen import PasteScreen
 from .repl_input import ReplInput
 from .session import Session
+from .settings import ConsoleSettings
 from .transcript import Transcript
 
 IDLE_HINT = "Enter runs · a blank line ends a block · ↑↓ history · ^c interrupt · ^d reset"
+#: Seconds between two looks at the board's output: about a frame.
+FRAME = 1 / 60
+#: Characters of output shown per frame at most, so that keys still echo during a flood
+#: (about 3,000 short lines: a few milliseconds of work).
+CHUNK = 16 * 1024
 
 
 def highlighted(code: str, lexer: str) -> Text:
@@ -32,15 +45,41 @@ def highlighted(code: str, lexer: str) -> Text:
     return text
 
 
-def echo(code: str) -> Text:
-    """What was typed, as the transcript shows it: ``>>>`` then ``...`` prompts."""
+def warm_lexers() -> None:
+    """Highlight once with each lexer the console uses."""
+    highlighted("1", "python")
+    highlighted("Traceback (most recent call last):", "pytb")
+
+
+def echo(code: str, prompt: str = "") -> Text:
+    """What was typed, as the transcript shows it: ``>>>`` then ``...`` prompts, or
+    ``prompt`` on every line."""
     out = Text()
     for i, line in enumerate(highlighted(code, "python").split("\n", allow_blank=True)):
         if i:
             out.append("\n")
-        out.append(">>> " if i == 0 else "... ", style="bold green" if i == 0 else "green")
+        mark = prompt or (">>> " if i == 0 else "... ")
+        out.append(mark, style="bold green" if i == 0 else "green")
         out.append_text(line)
     return out
+
+
+def completion_columns(names: tuple[str, ...], slot: int = 16, width: int = 64) -> str:
+    """Names laid out as MicroPython's REPL prints several completions: in slots of 16
+    columns, at least two spaces apart, lines of at most 64 columns."""
+    lines: list[str] = []
+    line = ""
+    for name in names:
+        gap = -len(line) % slot
+        gap += slot if gap < 2 else 0
+        if line and len(line) + gap + len(name) <= width:
+            line += " " * gap + name
+        else:
+            if line:
+                lines.append(line)
+            line = name
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def error_text(error: BaseException, reason: str) -> Text:
@@ -54,24 +93,57 @@ def error_text(error: BaseException, reason: str) -> Text:
     return Text(f"{label}: {reason}", style="bold red")
 
 
+class StateLine(Widget):
+    """The line saying what the board is doing. It changes at the start and end of every
+    REPL line: a repaint, where a ``Static``'s update would lay the whole screen out again."""
+
+    DEFAULT_CSS = "StateLine { height: 1; }"
+    text: reactive[str] = reactive("", layout=False)
+
+    def __init__(self, text: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = text
+
+    def render(self) -> str:
+        return self.text
+
+
 class ReplConsole(Vertical):
     """Transcript, a line saying what the board is doing, and the input."""
 
-    def __init__(self, session: Session, **kwargs) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: ConsoleSettings | None = None,
+        history: History | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.session = session
+        self.settings = settings or ConsoleSettings()
+        self.history = history or History()
+        #: Called with each piece of board output shown (the plot reads numbers from it).
+        self.output_listeners: list[Callable[[str], None]] = []
+        self._after: deque[tuple[int, Callable[[], None]]] = deque()  # (output position, work)
+        self._draining = False
         self._highlighter = ReprHighlighter()
-        self._pending: dict[Job, str] = {}  # REPL lines submitted and not yet finished
+        # REPL lines submitted and not yet finished: their code and echo prompt.
+        self._pending: dict[Job, tuple[str, str]] = {}
         # A watch syncs from its own thread, outside the session's lane: a line entered
         # meanwhile waits for the device, and the state line should say why.
         self.watch_syncing = False
 
     def compose(self) -> ComposeResult:
-        yield Transcript(id="transcript")
-        yield Static(IDLE_HINT, id="repl-state")
+        yield Transcript(self.settings.scrollback, id="transcript")
+        yield StateLine(IDLE_HINT, id="repl-state")
         with Horizontal(id="repl-entry"):
             yield Static(">>>", id="repl-prompt")
-            yield ReplInput(id="repl-input")
+            yield ReplInput(self.history, id="repl-input")
+
+    def on_mount(self) -> None:
+        # Pygments builds a lexer's tables on first use (a third of a second): not while
+        # the first line typed waits for its echo.
+        self.run_worker(warm_lexers, thread=True, group="warm-up")
 
     @property
     def transcript(self) -> Transcript:
@@ -90,7 +162,25 @@ class ReplConsole(Vertical):
 
     def on_repl_input_submitted(self, message: ReplInput.Submitted) -> None:
         message.stop()
-        code = message.code
+        self.run_code(message.code)
+
+    def on_repl_input_paste_mode_wanted(self, message: ReplInput.PasteModeWanted) -> None:
+        message.stop()
+
+        def pasted(code: str | None) -> None:
+            if code is not None:
+                self.input.remember(code.rstrip())
+                self.run_code(code, prompt="=== ")
+
+        self.app.push_screen(PasteScreen(), pasted)
+
+    def on_repl_input_search_changed(self, message: ReplInput.SearchChanged) -> None:
+        message.stop()
+        self.refresh_state()
+
+    def run_code(self, code: str, prompt: str = "") -> None:
+        """Run ``code`` on the board; ``prompt``: how its echo marks lines (``=== `` for the
+        paste box, as MicroPython's paste mode echoes)."""
         if not code.strip():
             self.transcript.end_stream()
             self.transcript.write(Text(">>>", "bold green"))
@@ -102,14 +192,40 @@ class ReplConsole(Vertical):
             on_done=self._show_result,
             on_error=self._show_error,
         )
-        self._pending[job] = code
+        self._pending[job] = (code, prompt)
         self.refresh_state()
+
+    # -- completion ----------------------------------------------------------------------
+
+    def on_repl_input_completion_wanted(self, message: ReplInput.CompletionWanted) -> None:
+        message.stop()
+        line = message.line
+        typed = (self.input.text, self.input.cursor_location)
+        self.session.submit(
+            "complete",
+            lambda device: complete(device, line),
+            on_done=lambda found: self._complete(found, typed),
+            on_error=lambda e: self.note(f"completion: {self.session.reason(e)}", "yellow"),
+        )
+
+    def _complete(self, found: Completion, typed: tuple[str, tuple[int, int]]) -> None:
+        """Insert what every match shares; several matches and nothing to add: list them."""
+        entry = self.input
+        if (entry.text, entry.cursor_location) != typed:
+            return  # typed on meanwhile: the answer is for a line that is gone
+        if not found.names:
+            self.app.bell()
+        elif len(found.common) > len(found.prefix):
+            entry.insert(found.common[len(found.prefix) :])
+        elif len(found.names) > 1:
+            self.transcript.end_stream()
+            self.transcript.write(completion_columns(found.names))
 
     def job_started(self, job: Job) -> None:
         """Echo a line when it starts to run, so it sits right above its own output."""
         if job in self._pending:
             self.transcript.end_stream()
-            self.transcript.write(echo(self._pending[job]))
+            self.transcript.write(echo(*self._pending[job]))
         self.refresh_state()
 
     def _show_result(self, result: str) -> None:
@@ -129,8 +245,40 @@ class ReplConsole(Vertical):
 
     # -- board output and notes ----------------------------------------------------------
 
-    def stream(self, text: str) -> None:
-        self.transcript.stream(text)
+    def output_arrived(self) -> None:
+        """The board printed: show it from the next frame on."""
+        if not self._draining:
+            self._draining = True
+            self.set_timer(FRAME, self._drain)
+
+    def after_output(self, mark: int, work: Callable[[], None]) -> None:
+        """Run ``work`` once the output before position ``mark`` is shown: a line's echo and
+        its result stay in order with its prints, however far behind the screen is."""
+        if mark <= self.session.output.taken and not self._after:
+            work()
+        else:
+            self._after.append((mark, work))
+            self.output_arrived()
+
+    def _drain(self) -> None:
+        """Show one frame's worth of output, and what waited for it; again next frame while
+        more waits."""
+        buffer = self.session.output
+        limit = CHUNK
+        if self._after:
+            limit = min(limit, self._after[0][0] - buffer.taken)
+        text = buffer.take(limit)
+        if text:
+            self.transcript.stream(text)
+            if self.settings.log_output:
+                self.session.log.write("output", text)
+            for listener in self.output_listeners:
+                listener(text)
+        while self._after and self._after[0][0] <= buffer.taken:
+            self._after.popleft()[1]()
+        self._draining = False
+        if buffer.mark > buffer.taken or self._after:
+            self.output_arrived()
 
     def note(self, text: str, style: str = "dim") -> None:
         """A line from the app rather than the board (a soft reboot, a reconnect)."""
@@ -149,11 +297,19 @@ class ReplConsole(Vertical):
 
     def refresh_state(self) -> None:
         """Say whether typed code runs now, runs, or waits (and for what)."""
-        state = self.query_one("#repl-state", Static)
+        state = self.query_one(StateLine)
         status = self.session.status
         waiting = [j for j in self._pending if self.session.blocker(j)]
         running = self.session.running
-        if not status.usable and status.state not in (LinkPhase.CONNECTING, LinkPhase.RECONNECTING):
+        search = self.input.search
+        if search is not None:
+            failing = "failing " if self.input.search_failed else ""
+            text = f"{failing}reverse-i-search `{search}' · ^r older · enter takes it · esc cancels"
+            cls = "-search"
+        elif not status.usable and status.state not in (
+            LinkPhase.CONNECTING,
+            LinkPhase.RECONNECTING,
+        ):
             text, cls = f"not connected ({status.state}) · ^r reconnects", "-lost"
         elif waiting:
             blocker = self.session.blocker(waiting[0])
@@ -168,5 +324,6 @@ class ReplConsole(Vertical):
             text, cls = f"{status.state}… input runs once the board is ready", "-waiting"
         else:
             text, cls = IDLE_HINT, ""
-        state.update(text)
-        state.set_classes(cls)
+        state.text = text
+        if set(state.classes) != set(cls.split()):
+            state.set_classes(cls)

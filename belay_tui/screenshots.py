@@ -164,17 +164,45 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, lambda: lock.content_width == 8, "the reloaded table's widths")
 
 
+async def plot(pilot: Pilot) -> None:
+    """A loop printing two named readings, on the Plot tab."""
+    await settle(pilot)
+    app: BelayApp = pilot.app
+    await type_lines(pilot, "import math")
+    reading = "'t=%.1f h=%.1f' % (21 + 2 * math.sin(i / 8), 45 + 5 * math.cos(i / 11))"
+    await pilot.press(*f"for i in range(120): print({reading})", "enter", "enter")
+    await until(pilot, lambda: app.session.idle and not app.repl.pending, "the loop")
+    await pilot.press("f7")
+    pane = app.plot_pane
+    await until(pilot, lambda: pane.count == 120 and not pane.unread, "the points")
+
+
 async def help_screen(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("f1")
 
 
+def steady(scene: Callable[[Pilot], Awaitable[None]]) -> Callable[[Pilot], Awaitable[None]]:
+    """``scene``, then wait until the console's scrollbar has caught up with its lines."""
+
+    async def run(pilot: Pilot) -> None:
+        await scene(pilot)
+        transcript = pilot.app.repl.transcript
+        await until(pilot, lambda: transcript.settled, "the console's scroll position")
+
+    return run
+
+
 SCENES: dict[str, Callable[[Pilot], Awaitable[None]]] = {
-    "connected": connected,
-    "lost": lost,
-    "syncing": syncing,
-    "dependency-error": dependency_error,
-    "help": help_screen,
+    name: steady(scene)
+    for name, scene in {
+        "connected": connected,
+        "lost": lost,
+        "syncing": syncing,
+        "dependency-error": dependency_error,
+        "plot": plot,
+        "help": help_screen,
+    }.items()
 }
 
 

@@ -33,6 +33,7 @@ from engine.watch import Watcher
 
 from .jobs import Job, Lane
 from .messages import BoardOutput, EngineEvent, JobEnded, JobStarted, LinkChanged
+from .output_buffer import OutputBuffer
 from .session_log import SessionLog
 from .settings import VIRTUAL
 
@@ -77,7 +78,7 @@ class Session:
         self._password = password
         self._lane = Lane()
         self._lock = threading.Lock()
-        self._output: list[str] = []
+        self.output = OutputBuffer()  # board output the console has yet to show
 
     @property
     def board(self) -> VirtualBoard | None:
@@ -156,7 +157,7 @@ class Session:
             self.queued.remove(job)
             self.running = job
         try:
-            self.app.post_message(JobStarted(job))
+            self.app.post_message(JobStarted(job, self.output.mark))
             self._show_status()
             self._execute(job)
         finally:
@@ -164,14 +165,14 @@ class Session:
                 self.running = None
             self._lane.done()
             self._show_status()
-            self.app.post_message(JobEnded(job))
+            self.app.post_message(JobEnded(job, self.output.mark))
 
     def _run_aside(self, job: Job) -> None:
-        self.app.post_message(JobStarted(job))
+        self.app.post_message(JobStarted(job, self.output.mark))
         try:
             self._execute(job)
         finally:
-            self.app.post_message(JobEnded(job))
+            self.app.post_message(JobEnded(job, self.output.mark))
 
     def _execute(self, job: Job) -> None:
         device = self.device
@@ -300,17 +301,8 @@ class Session:
     # -- from the engine's threads ---------------------------------------------------------
 
     def _on_output(self, text: str) -> None:
-        with self._lock:
-            first = not self._output
-            self._output.append(text)
-        if first:  # one message per burst; the app drains everything that came meanwhile
+        if self.output.append(text):  # one message per burst; the console drains the rest
             self.app.post_message(BoardOutput())
-
-    def take_output(self) -> str:
-        with self._lock:
-            text = "".join(self._output)
-            self._output.clear()
-        return text
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, Output):  # output already arrives through _on_output

@@ -1,7 +1,9 @@
 """The session log: ``<project>/.belay/session.log``, one line per thing that happened.
 
 It lets a user answer "what did I run, and what went wrong?" after the fact. Secrets (the
-WebREPL password, ``BELAY_PASSWORD``) are replaced before anything reaches the disk.
+WebREPL password, ``BELAY_PASSWORD``) are replaced before anything reaches the disk. It
+records every REPL line, so it rotates: past ``MAX_BYTES`` it becomes ``session.log.1``
+(replacing the previous one) and a new file starts. New projects' ``.gitignore`` leaves it out.
 """
 
 from __future__ import annotations
@@ -13,23 +15,33 @@ from collections.abc import Iterable
 from pathlib import Path
 
 REDACTED = "***"
+MAX_BYTES = 1 << 20  # one file's size before it rotates; two are kept
 
 
 class SessionLog:
     """Appends timestamped lines to a file; a log that cannot be written turns itself off
     (``error`` says why) instead of breaking the session."""
 
-    def __init__(self, path: Path, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(
+        self, path: Path, secrets: Iterable[str | None] = (), max_bytes: int = MAX_BYTES
+    ) -> None:
         self.path = path
         self.error: str | None = None
+        self.max_bytes = max_bytes
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._lock = threading.Lock()
+        self._file = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the session
+            self._open()
         except OSError as e:
-            self._file = None
             self.error = f"cannot write the session log {path}: {e.strerror or e}"
+
+    def _open(self) -> None:
+        """Open the log for appending, rotating it first when it is already full."""
+        if self.path.is_file() and self.path.stat().st_size >= self.max_bytes:
+            self.path.replace(self.path.with_name(self.path.name + ".1"))
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - open for the session
 
     @classmethod
     def for_project(cls, project: Path, password: str | None) -> SessionLog:
@@ -50,6 +62,9 @@ class SessionLog:
             try:
                 self._file.write(f"{stamp} {kind:<11} {body}\n")
                 self._file.flush()
+                if self._file.tell() >= self.max_bytes:
+                    self._file.close()
+                    self._open()
             except (OSError, ValueError) as e:
                 self.error = f"cannot write the session log {self.path}: {e}"
                 self._file = None

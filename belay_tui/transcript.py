@@ -1,39 +1,80 @@
-"""The REPL console's scrollback.
+"""The REPL console's scrollback, fast enough for a board printing as fast as it can.
 
 A board prints in pieces that need not end at a line break (``print(".", end="")`` in a
 loop), so the last line stays open: streamed text continues it rather than starting a new
-one, as in a terminal. Lines are Rich ``Text`` (styled echoes, results, tracebacks), wrapped
-to the widget's width and re-wrapped when it changes.
+one, as in a terminal.
+
+Twenty thousand lines can arrive in a fraction of a second, so the work per line is kept to
+a few list appends: streamed output is kept as plain strings (styled lines such as echoes
+and tracebacks as Rich ``Text``), each line's height is its length in cells divided by the
+width (lines wrap at the last column, as in a terminal, so no layout is needed to know it),
+and a running total of heights finds the line under any row by bisection. Only the lines on
+screen are rendered, and those renderings are cached until the width changes. Memory is
+bounded by ``max_lines``: older lines are dropped in batches.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
+from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
+
+from .settings import DEFAULT_SCROLLBACK
+
+#: Seconds between moves of the scroll position while lines keep arriving.
+SCROLL_EVERY = 0.2
+#: Rendered lines kept for redrawing; a screen shows far fewer.
+CACHE_LINES = 1_000
+
+Line = str | Text
+
+
+def _cells(line: Line) -> int:
+    return line.cell_len if isinstance(line, Text) else cell_len(line)
 
 
 class Transcript(ScrollView, can_focus=True):
-    """Scrollback of Rich text lines with an open last line for streamed output."""
+    """Scrollback of lines with an open last line for streamed output."""
 
     DEFAULT_CSS = """
     Transcript { background: $surface; overflow-y: auto; overflow-x: hidden; }
     """
 
-    def __init__(self, max_lines: int = 5000, **kwargs) -> None:
+    def __init__(self, max_lines: int = DEFAULT_SCROLLBACK, **kwargs) -> None:
         super().__init__(**kwargs)
         self.max_lines = max_lines
-        self._lines: list[Text] = []
+        self._lines: list[Line] = []
+        self._cell_lens: list[int] = []
+        self._ends: list[int] = []  # rows through each line, at _width
         self._open = False  # the last line continues with the next streamed text
-        self._wrapped: list[list[Strip]] = []  # per logical line, at _width
-        self._flat: list[Strip] = []
+        self._open_style = ""
+        self._cache: dict[int, list[Strip]] = {}  # line index -> its rows, at _width
         self._width = 0
+        self._style: Style | None = None
+        self._follow = True  # the view shows the end and stays there as lines arrive
+        self._scroll_timer: Timer | None = None
+        self._scroll_stale = False
 
     @property
     def plain(self) -> str:
-        """Everything shown, as plain text (what a user would copy)."""
-        return "\n".join(line.plain for line in self._lines)
+        """Everything kept, as plain text (what a user would copy)."""
+        return "\n".join(line if isinstance(line, str) else line.plain for line in self._lines)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def last_lines(self, count: int) -> list[str]:
+        """The last ``count`` lines as plain text."""
+        tail = self._lines[-count:] if count else []
+        return [line if isinstance(line, str) else line.plain for line in tail]
 
     # -- writing -------------------------------------------------------------------------
 
@@ -41,8 +82,7 @@ class Transcript(ScrollView, can_focus=True):
         """Add complete lines (``text`` may hold several), after any open line."""
         self._open = False
         text = Text(text) if isinstance(text, str) else text
-        for line in text.split("\n", allow_blank=True):
-            self._append(line)
+        self._extend(text.split("\n", allow_blank=True))
         self._changed()
 
     def stream(self, text: str, style: str = "") -> None:
@@ -51,17 +91,16 @@ class Transcript(ScrollView, can_focus=True):
             return
         first, *rest = text.split("\n")
         if self._open:
-            joined = self._lines[-1].copy()
-            joined.append_text(Text(first, style=style))
-            self._replace_last(joined)
+            self._continue_last(first, style)
         else:
-            self._append(Text(first, style=style))
-        for part in rest[:-1]:
-            self._append(Text(part, style=style))
-        if rest and rest[-1]:
-            self._append(Text(rest[-1], style=style))
+            rest.insert(0, first)
         # Text ending in a line break leaves the cursor on a fresh line: nothing to continue.
-        self._open = not rest or bool(rest[-1])
+        closed = bool(rest) and not rest[-1]
+        if closed:
+            rest.pop()
+        self._extend([Text(part, style=style) for part in rest] if style else rest)
+        self._open = not closed
+        self._open_style = style
         self._changed()
 
     def end_stream(self) -> None:
@@ -70,64 +109,150 @@ class Transcript(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._lines.clear()
-        self._wrapped.clear()
-        self._flat.clear()
+        self._cell_lens.clear()
+        self._ends.clear()
+        self._cache.clear()
         self._open = False
         self._changed()
 
     # -- layout --------------------------------------------------------------------------
 
-    def _append(self, line: Text) -> None:
-        line.expand_tabs()
-        self._lines.append(line)
-        wrapped = self._wrap(line)
-        self._wrapped.append(wrapped)
-        self._flat.extend(wrapped)
-        if len(self._lines) > self.max_lines * 1.1:  # trim in batches, not per line
-            del self._lines[: len(self._lines) - self.max_lines]
-            self._rewrap()
+    def _height(self, cells: int) -> int:
+        width = self._width or 1
+        return (cells - 1) // width + 1 if cells else 1
 
-    def _replace_last(self, line: Text) -> None:
-        line.expand_tabs()
-        old = self._wrapped[-1]
-        del self._flat[len(self._flat) - len(old) :]
-        self._lines[-1] = line
-        self._wrapped[-1] = self._wrap(line)
-        self._flat.extend(self._wrapped[-1])
+    def _extend(self, lines: list[Line]) -> None:
+        if not lines:
+            return
+        for i, line in enumerate(lines):
+            if "\t" in (line if isinstance(line, str) else line.plain):
+                lines[i] = line.expandtabs() if isinstance(line, str) else _expanded(line)
+        plain = all(isinstance(line, str) and line.isascii() for line in lines)
+        cells = [len(line) for line in lines] if plain else [_cells(line) for line in lines]
+        self._lines.extend(lines)
+        self._cell_lens.extend(cells)
+        total = self._ends[-1] if self._ends else 0
+        self._ends.extend(list(accumulate(map(self._height, cells), initial=total))[1:])
+        self._trim()
 
-    def _wrap(self, line: Text) -> list[Strip]:
-        if self._width <= 0:
-            return []  # wrapped once the size is known (on_resize)
-        console = self.app.console
-        options = console.options.update(width=self._width, overflow="fold", no_wrap=False)
-        return [Strip(segments) for segments in console.render_lines(line, options, pad=False)]
+    def _continue_last(self, more: str, style: str) -> None:
+        if not more:
+            return
+        last = self._lines[-1]
+        # Tabs stop every 8 columns of the whole line, not of the piece.
+        if isinstance(last, str) and not style and not self._open_style:
+            joined: Line = (last + more).expandtabs()
+        else:
+            joined = Text(last) if isinstance(last, str) else last.copy()
+            joined.append_text(Text(more, style=style))
+            joined.expand_tabs()
+        index = len(self._lines) - 1
+        self._lines[index] = joined
+        self._cell_lens[index] = _cells(joined)
+        before = self._ends[index - 1] if index else 0
+        self._ends[index] = before + self._height(self._cell_lens[index])
+        self._cache.pop(index, None)
 
-    def _rewrap(self) -> None:
-        self._wrapped = [self._wrap(line) for line in self._lines]
-        self._flat = [strip for strips in self._wrapped for strip in strips]
+    def _trim(self) -> None:
+        """Drop the oldest lines past ``max_lines``, in batches rather than line by line."""
+        excess = len(self._lines) - self.max_lines
+        if excess <= max(100, self.max_lines // 10):
+            return
+        rows = self._ends[excess - 1]
+        del self._lines[:excess]
+        del self._cell_lens[:excess]
+        self._ends = [end - rows for end in self._ends[excess:]]
+        self._cache.clear()
+        if not self._follow:  # keep a reader's place while output flows
+            self.scroll_to(
+                y=max(0, self.scroll_y - rows), animate=False, immediate=True, force=True
+            )
+
+    def _rows(self, index: int) -> list[Strip]:
+        rows = self._cache.get(index)
+        if rows is None:
+            if len(self._cache) >= CACHE_LINES:
+                self._cache.clear()
+            line = self._lines[index]
+            text = Text(line) if isinstance(line, str) else line
+            strip = Strip(list(text.render(self.app.console)), self._cell_lens[index])
+            cells, width = self._cell_lens[index], self._width or 1
+            rows = list(strip.divide([*range(width, cells, width), cells])) if cells else []
+            rows = rows or [Strip.blank(0)]
+            self._cache[index] = rows
+        return rows
 
     def _changed(self) -> None:
-        at_end = self.scroll_y >= self.max_scroll_y
-        self.virtual_size = Size(self._width, len(self._flat))
-        if at_end:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        """Redraw now; move the scroll position (and the scrollbar) at most every
+        ``SCROLL_EVERY`` seconds. Setting the virtual size lays the whole screen out again,
+        too slow for every frame of a flood; meanwhile a view that follows the end is drawn
+        from the end anyway (see :meth:`render_line`)."""
         self.refresh()
+        if self._scroll_timer is None:
+            self._sync_scroll()
+            self._scroll_timer = self.set_timer(SCROLL_EVERY, self._scroll_settled)
+        else:
+            self._scroll_stale = True
+
+    def _scroll_settled(self) -> None:
+        self._scroll_timer = None
+        if self._scroll_stale:
+            self._changed()
+
+    def _sync_scroll(self) -> None:
+        self._scroll_stale = False
+        follow = self._follow
+        rows = self._ends[-1] if self._ends else 0
+        size = Size(self._width, rows)
+        if self.show_vertical_scrollbar and rows > self.container_size.height:
+            # The scrollbar stays: only its thumb moves, and nothing else needs laying out.
+            self.set_reactive(Transcript.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = rows
+            self.vertical_scrollbar.refresh()
+        else:
+            self.virtual_size = size
+        if follow:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the scroll position and scrollbar show every line (for screenshots)."""
+        return self._scroll_timer is None and not self._scroll_stale
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._follow = new_value >= self.max_scroll_y
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width != self._width:
             self._width = width
-            self._rewrap()
+            self._cache.clear()
+            self._ends = list(accumulate(map(self._height, self._cell_lens)))
             self._changed()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style = None
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        style = self.rich_style
-        if index >= len(self._flat):
+        region = self.scrollable_content_region
+        width = region.width
+        if self._follow:  # the end, even before the scroll position has caught up
+            row = max(0, (self._ends[-1] if self._ends else 0) - region.height) + y
+        else:
+            row = self.scroll_offset.y + y
+        if self._style is None:  # looked up once, not per line: it walks the ancestors
+            self._style = self.rich_style
+        style = self._style
+        index = bisect_right(self._ends, row)
+        if index >= len(self._lines):
             return Strip.blank(width, style)
-        return self._flat[index].crop_extend(0, width, style).apply_style(style)
+        first = self._ends[index - 1] if index else 0
+        return self._rows(index)[row - first].crop_extend(0, width, style).apply_style(style)
+
+
+def _expanded(text: Text) -> Text:
+    text.expand_tabs()
+    return text

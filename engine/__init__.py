@@ -3,8 +3,9 @@
 ``import engine as belay`` runs code written for Belay.
 """
 
+from .complete import Completion, complete
 from .connection import Connection, LinkStats
-from .device import Device, Implementation
+from .device import Device, DeviceMeta, Implementation
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
@@ -49,12 +50,14 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthenticationError",
     "BelayException",
+    "Completion",
     "ConfigError",
     "Connection",
     "ConnectionFailedError",
     "ConnectionLost",
     "DependencyError",
     "Device",
+    "DeviceMeta",
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EventBus",
@@ -82,6 +85,7 @@ __all__ = [
     "add_dependency",
     "attached_boards",
     "clean",
+    "complete",
     "dependency_status",
     "install",
     "list_devices",

@@ -2,6 +2,14 @@
 
 Names are short because every task call sends one (``_B(3,5)`` is the whole request).
 They are reserved: a task may not be called ``_B`` or ``_BX`` (see ``RESERVED``).
+
+A result that is a literal (numbers, strings, bytes, None, booleans and containers of them)
+comes back as its ``repr``; any other object stays on the board in ``_BP`` and comes back as
+its key and a short description, for the host to wrap in a proxy. ``_BP`` outlives a
+reconnect to a board that kept its state. Flags on ``_BV``/``_BW``/``_BX``: 1 trusts the
+result's ``repr`` whatever it is, 2 adds the board's ``ticks_ms`` before and after the call.
+Generators kept on the board take ``next``, ``send`` and ``throw`` (``_BW``); the host
+closes one with ``_BG.pop(key).close()``.
 """
 
 from __future__ import annotations
@@ -25,29 +33,77 @@ def _BE(e):
     s=io.StringIO()
     sys.print_exception(e,s)
     _BF('E',s.getvalue())
-def _BR(r):
+def _BL(v,d=0):
+    t=type(v)
+    if t in _BPI:
+        return 1
+    if d>8 or t not in (list,tuple,set,dict):
+        return 0
+    if t is dict:
+        return all(_BL(k,d+1) and _BL(x,d+1) for k,x in v.items())
+    return all(_BL(x,d+1) for x in v)
+def _BK(r,u=0):
     if type(r) is _BGT:
         _BGc[0]+=1
         _BG[_BGc[0]]=r
         if len(_BG)>8:
             del _BG[min(_BG)]
-        _BF('G',str(_BGc[0]))
-    else:
-        _BF('R',repr(r))
+        return 'G',str(_BGc[0])
+    if u or _BL(r):
+        return 'R',repr(r)
+    return _BS(r)
+def _BS(r):
+    _BPc[0]+=1
+    _BP[_BPc[0]]=r
+    s=repr(r)
+    return 'P',str(_BPc[0])+':'+(s if len(s)<80 else s[:77]+'...')
+def _BR(r,u=0):
+    _BF(*_BK(r,u))
+def _BO(f,g,c,*a,**k):
+    try:
+        t=_Btk() if f&2 else 0
+        r=c(*a,**k)
+        if f&2:
+            _BF('R',repr((t,_Btk())+_BK(r,f&1)))
+        else:
+            _BR(r,f&1)
+    except StopIteration as e:
+        if g:
+            _BG.pop(g,0)
+            _BF('S','')
+        else:
+            _BE(e)
+    except BaseException as e:
+        _BG.pop(g,0)
+        _BE(e)
 def _B(i,*a,**k):
     try:
         _BR(_BT[i](*a,**k))
     except BaseException as e:
         _BE(e)
+def _BV(f,i,*a,**k):
+    _BO(f,0,_BT[i],*a,**k)
 def _Bn(g):
     try:
-        _BF('R',repr(next(_BG[g])))
+        _BR(next(_BG[g]))
     except StopIteration:
         _BG.pop(g,0)
         _BF('S','')
     except BaseException as e:
         _BG.pop(g,0)
         _BE(e)
+def _BW(f,g,m=0,v=None):
+    x=_BG.get(g)
+    if x is None:
+        _BE(KeyError('generator gone'))
+    elif m==2:
+        e=getattr(__import__('builtins'),v[0],None)
+        e=e(*v[1]) if type(e) is type and issubclass(e,BaseException) else Exception(*v[1])
+        _BO(f,g,x.throw,e)
+    elif m:
+        _BO(f,g,x.send,v)
+    else:
+        _BO(f,g,next,x)
 def _Bt(i,*a,**k):
     try:
         import _thread
@@ -55,8 +111,8 @@ def _Bt(i,*a,**k):
         _BF('R','None')
     except BaseException as e:
         _BE(e)
-_BP={{}}
-_BPc=[0]
+_BP=globals().get('_BP',{{}})
+_BPc=globals().get('_BPc',[0])
 _BPI=(int,float,str,bytes,bool,type(None))
 def _BPx(c,x):
     try:
@@ -64,15 +120,14 @@ def _BPx(c,x):
         if c:
             exec(c,g)
         r=eval(x,g)
-        if isinstance(r,_BPI):
-            _BF('R',repr(r))
-        else:
-            _BPc[0]+=1
-            _BP[_BPc[0]]=r
-            _BF('P',str(_BPc[0]))
+        _BF(*(('R',repr(r)) if isinstance(r,_BPI) else _BS(r)))
     except BaseException as e:
         _BE(e)
-_Bb=getattr(__import__('time'),'ticks_ms',int)()
+_Btk=getattr(__import__('time'),'ticks_ms',int)
+def _Bk():
+    t=getattr(__import__('time'),'ticks_ms',None)
+    _BF('R',str(t()) if t else 'None')
+_Bb=_Btk()
 def _Bq():
     import gc
     gc.collect()  # what is free, not what garbage happens to hold (steady figures)
@@ -88,14 +143,18 @@ def _Bq():
     except Exception:
         u=-1
     _BF('R',repr((gc.mem_free(),gc.mem_alloc(),f,u)))
-def _BX(c,x=None):
+def _BX(c,x=None,f=0):
     try:
         g=globals()
         if c:
             exec(c,g)
-        _BF('R',repr(eval(x,g)) if x else 'None')
     except BaseException as e:
         _BE(e)
+        return
+    if x:
+        _BO(f,0,eval,x,g)
+    else:
+        _BF('R','None')
 """
 
 # Belay's convenience imports, each guarded so a board without (say) machine.ADC connects.

@@ -10,14 +10,24 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from .sync import SyncOptions, SyncPlan, SyncReplay, SyncResult, plan, sync
+from .events import Progress
+from .sync import (
+    SyncOptions,
+    SyncPlan,
+    SyncReplay,
+    SyncResult,
+    plan,
+    sync,
+    sync_dependencies,
+)
 
 if TYPE_CHECKING:
     from .device import Device
 
 
 class FileMethods:
-    """``device.sync_plan(...)`` and ``device.sync(...)``, with Belay's signature."""
+    """``device.sync_plan(...)``, ``device.sync(...)`` and ``device.sync_dependencies(...)``,
+    with Belay's signatures."""
 
     def sync_plan(
         self,
@@ -43,6 +53,7 @@ class FileMethods:
         progress: Callable[[Any], None] | None = None,
         *,
         record: bool = True,
+        progress_update: Callable[..., Any] | None = None,
     ) -> SyncResult:
         """Make the board's ``dst`` mirror ``folder`` (Belay's semantics; see docs/sync.md).
 
@@ -52,7 +63,11 @@ class FileMethods:
         ``record``: keep it in the history, so a reconnect syncs again (False for folders
         that will not be there then, such as an install's staging folders). ``folder`` may
         also be a plan from :meth:`sync_plan`, or a :class:`~engine.SyncOptions`.
+        ``progress_update``: Belay's form, a ``rich`` ``Progress.update`` bound to a task
+        (called with ``description``, ``completed`` and ``total``).
         """
+        if progress_update is not None:
+            progress = _belay_progress(progress_update, progress)
         target = (
             folder
             if isinstance(folder, SyncPlan)
@@ -64,6 +79,18 @@ class FileMethods:
         if record and entry not in device.history:
             device.record(entry)
         return result
+
+    def sync_dependencies(
+        self,
+        package: Any,
+        *subfolders: str | os.PathLike,
+        dst: str = "/lib",
+        **sync_options: Any,
+    ) -> SyncResult:
+        """Belay's ``sync_dependencies``: the named subfolders of an installed package (a
+        module or its name), merged, mirrored to ``dst``; ``sync_options`` go to
+        :meth:`sync`. See :func:`engine.sync.sync_dependencies`."""
+        return sync_dependencies(_device(self), package, *subfolders, dst=dst, **sync_options)
 
 
 def _device(methods: FileMethods) -> Device:
@@ -82,3 +109,17 @@ def _options(
     if isinstance(folder, SyncOptions):
         return folder
     return SyncOptions.make(folder, dst, keep, ignore, minify, mpy_cross_binary)
+
+
+def _belay_progress(
+    update: Callable[..., Any], also: Callable[[Any], None] | None
+) -> Callable[[Any], None]:
+    """Our progress events passed on to Belay's ``progress_update`` (and ``also``)."""
+
+    def relay(event: Any) -> None:
+        if isinstance(event, Progress):
+            update(description=event.item or event.task, completed=event.done, total=event.total)
+        if also is not None:
+            also(event)
+
+    return relay

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -39,13 +38,6 @@ class Reply(NamedTuple):
 
     kind: str
     payload: str
-
-
-@dataclass(frozen=True)
-class BoardObject:
-    """What a ``P`` reply stands for: the key of an object the board keeps for a proxy."""
-
-    key: int
 
 
 class BoardReset(ConnectionLost):

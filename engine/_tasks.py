@@ -11,21 +11,48 @@ leaves replay themselves after a reconnect.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import itertools
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field, replace
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, overload
 
 from . import _variants as variants
-from . import codec
 from ._source import Source, check_name, function_source
-from .exceptions import FeatureUnavailableError
+from .exceptions import FeatureUnavailableError, PyboardException
+from .proxy import board_value
+from .text import last_line
 
 if TYPE_CHECKING:
     from .device import Device
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Class-level marks are numbered as they are made: autoinit setups run in definition
+# order, mixins included.
+_MARKS = itertools.count()
+
+# _BW's operations on a generator kept on the board.
+NEXT, SEND, THROW = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Options:
+    """What ``@device.task(...)`` and friends were given (Belay's keywords)."""
+
+    minify: bool = True
+    register: bool = True
+    record: bool = True
+    trusted: bool = False  # rebuild non-literal results with eval on the host
+    return_time: bool = False  # (value, datetime) from a task
+    implementation: str = ""  # only on boards running this (e.g. "circuitpython")
+    autoinit: bool = False  # setup: run when the device connects (class form)
+    ignore_errors: bool = False  # teardown: errors do not stop close()
+
+    @property
+    def flags(self) -> int:
+        """The runtime's call flags: 1 any repr, 2 the board's ticks around the call."""
+        return (1 if self.trusted else 0) | (2 if self.return_time else 0)
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,7 @@ class TaskTable:
         self.sources: dict[str, Source] = {}
         self.index: dict[str, int] = {}
         self.teardown: Callable[[], Any] | None = None
+        self.teardown_ignores_errors = False
         self._registrars: dict[str, Registrar] = {}
 
     def registrar(self, kind: str) -> Registrar:
@@ -87,31 +115,63 @@ class TaskTable:
         return index
 
     def call_args(self, name: str, args: tuple, kwargs: dict) -> str:
-        """The task's index and its arguments as literals: what goes inside ``_B(...)``."""
+        """The task's index and its arguments (literals, or proxies of board objects): what
+        goes inside ``_B(...)``."""
         parts = [str(self.index[name])]
-        parts += [codec.to_literal(a, f"argument {n + 1} of {name}") for n, a in enumerate(args)]
-        parts += [
-            f"{k}={codec.to_literal(v, f'argument {k!r} of {name}')}" for k, v in kwargs.items()
-        ]
+        parts += [board_value(a, f"argument {n + 1} of {name}") for n, a in enumerate(args)]
+        parts += [f"{k}={board_value(v, f'argument {k!r} of {name}')}" for k, v in kwargs.items()]
         return ",".join(parts)
 
-    def run(self, name: str, args: tuple, kwargs: dict) -> Any:
-        result = self.device.call(
-            f"_B({self.call_args(name, args, kwargs)})".encode(), f"task {name}"
-        )
+    def run(self, name: str, args: tuple, kwargs: dict, options: Options = Options()) -> Any:
+        """Call task ``name``; a generator task gives a host generator that steps the
+        board's (``send``, ``throw`` and ``close`` reach it too)."""
+        what, flags = f"task {name}", options.flags
+        if options.return_time:
+            self.device.clock.require()
+        if flags:
+            code = f"_BV({flags},{self.call_args(name, args, kwargs)})"
+        else:
+            code = f"_B({self.call_args(name, args, kwargs)})"
+        result = self.device.call(code.encode(), what, trusted=options.trusted)
+        if options.return_time:
+            result, when = self.device.stamped(result, what, options.trusted)
+            if not isinstance(result, GeneratorHandle):
+                return result, when
         if isinstance(result, GeneratorHandle):
-            return self._iterate(name, result.key)
+            return self._iterate(name, result.key, options)
         return result
 
-    def _iterate(self, name: str, key: str) -> Iterator[Any]:
-        call = f"_Bn({key})".encode()
-        what = f"generator task {name}"
+    def _iterate(self, name: str, key: str, options: Options) -> Generator[Any, Any, None]:
+        """Step the board's generator ``key``: ``next`` and ``send`` pass through, and what
+        ``throw`` raises here is raised in it. Closing this generator (or collecting it)
+        closes the board's, at once when the link is free, else with the next exchange."""
+        device, what, flags = self.device, f"generator task {name}", options.flags
+        op, value, thrown = NEXT, None, None
         while True:
-            # The generator lives on the board: after a reset it is gone, not resumable.
-            result = self.device.call(call, what, resend=False)
+            if op == NEXT and not flags:
+                code = f"_Bn({key})"
+            else:
+                code = f"_BW({flags},{key},{op},{board_value(value, 'the value sent')})"
+            try:
+                # The generator lives on the board: after a reset it is gone, not resumable.
+                result = device.call(code.encode(), what, resend=False, trusted=options.trusted)
+            except PyboardException as e:
+                if thrown is not None and last_error_name(e) == type(thrown).__name__:
+                    raise thrown from None  # not caught on the board: it comes back out
+                raise
             if result is STOPPED:
                 return
-            yield result
+            if options.return_time:
+                result = device.stamped(result, what, options.trusted)
+            try:
+                sent = yield result
+            except GeneratorExit:
+                device.later(f"_BG.pop({key}).close()")
+                raise
+            except BaseException as e:  # gen.throw(e): raise it in the board's generator
+                op, value, thrown = THROW, (type(e).__name__, _literal_args(e)), e
+                continue
+            op, value, thrown = (NEXT, None, None) if sent is None else (SEND, sent, None)
 
     def start_thread(self, name: str, args: tuple, kwargs: dict, record: bool = True) -> None:
         """Start a board thread; recorded (like Belay), so a reconnect starts it again."""
@@ -125,38 +185,39 @@ class TaskTable:
         bound = inspect.signature(src.function).bind(*args, **kwargs)
         bound.apply_defaults()
         assigns = "".join(
-            f"{k}={codec.to_literal(v, f'argument {k!r} of {src.name}')}\n"
+            f"{k}={board_value(v, f'argument {k!r} of {src.name}')}\n"
             for k, v in bound.arguments.items()
         )
         self.device(assigns + src.body, record=record)
 
-    def attach_class_functions(self) -> None:
-        """Register what a subclass marked with ``@Device.task`` etc.; then run the setups
-        marked ``autoinit`` (the default), in definition order."""
-        autoinit = []
+    def attach_class_functions(self) -> list[str]:
+        """Register what the class and its mixins marked with ``@Device.task`` etc. For a
+        name marked more than once (``implementation=`` overloads), the most derived mark
+        for this board's implementation wins, else the most derived one for any. Returns
+        the setups marked ``autoinit=True``, in the order they were defined, to run."""
         device = self.device
-        for cls in reversed(type(device).__mro__):
+        board = device.implementation.name if device.implementation else ""
+        marks: dict[str, list[Mark]] = {}
+        for cls in type(device).__mro__:
             for attr, value in vars(cls).items():
                 fn = value.__func__ if isinstance(value, staticmethod) else value
-                marker = getattr(fn, "__belay_marker__", None)
-                if marker is None:
-                    continue
-                written_for = getattr(fn, "__belay_variants__", None)
-                if written_for:
-                    board = device.implementation.name if device.implementation else None
-                    fn = written_for.get(board)
-                    if fn is None:
-                        setattr(device, attr, variants.unavailable(attr, [*written_for], board))
-                        continue
-                    marker = fn.__belay_marker__
-                kind, options = marker
-                options = dict(options)
-                init = options.pop("autoinit", True) if kind == "setup" else False
-                setattr(device, attr, self.registrar(kind)(fn, **options))
-                if init:
-                    autoinit.append(attr)
-        for attr in autoinit:
-            getattr(device, attr)()
+                mark = getattr(fn, "__belay_marker__", None)
+                if isinstance(mark, Mark):
+                    marks.setdefault(attr, []).extend((mark, *mark.overloads))
+        autoinit: list[tuple[int, str]] = []
+        for attr, found in marks.items():
+            chosen = next((m for m in found if m.options.implementation == board), None)
+            chosen = chosen or next((m for m in found if not m.options.implementation), None)
+            if chosen is None:
+                unavailable = variants.unavailable(attr, found[0].options.implementation, board)
+                setattr(device, attr, unavailable)
+                continue
+            # Registered without autoinit: those run below, in definition order.
+            options = replace(chosen.options, autoinit=False)
+            setattr(device, attr, self.registrar(chosen.kind).register(chosen.fn, options))
+            if chosen.kind == "setup" and chosen.options.autoinit:
+                autoinit.append((chosen.order, attr))
+        return [attr for _, attr in sorted(autoinit)]
 
 
 class Registrar:
@@ -168,81 +229,57 @@ class Registrar:
         self._functions: dict[str, Callable] = {}
 
     @overload
-    def __call__(
-        self,
-        f: Callable[P, R],
-        /,
-        *,
-        minify: bool = True,
-        register: bool = True,
-        record: bool = True,
-        trusted: bool = False,
-        implementation: str | None = None,
-    ) -> Callable[P, R]: ...
+    def __call__(self, f: Callable[P, R], /, **options: Any) -> Callable[P, R]: ...
 
     @overload
     def __call__(
-        self,
-        f: None = None,
-        /,
-        *,
-        minify: bool = True,
-        register: bool = True,
-        record: bool = True,
-        trusted: bool = False,
-        implementation: str | None = None,
+        self, f: None = None, /, **options: Any
     ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
-    def __call__(
-        self,
-        f: Callable | None = None,
-        /,
-        *,
-        minify: bool = True,
-        register: bool = True,
-        record: bool = True,
-        trusted: bool = False,
-        implementation: str | None = None,
-    ) -> Any:
+    def __call__(self, f: Callable | None = None, /, **options: Any) -> Any:
+        """``@device.task`` or ``@device.task(...)`` with Belay's keywords (:class:`Options`);
+        the others say what is wrong."""
+        opts = make_options(self._kind, options)
         if f is None:
-            kw = {"minify": minify, "register": register, "record": record}
-            return lambda g: self(g, trusted=trusted, implementation=implementation, **kw)
-        variants.check(implementation)
+            return lambda g: self.register(g, opts)
+        return self.register(f, opts)
+
+    def register(self, f: Callable, options: Options) -> Callable:
         table = self._table
         base = getattr(f, "__belay_function__", f)
-        board = table.device.implementation.name if table.device.implementation else None
+        board = table.device.implementation.name if table.device.implementation else ""
         if self._kind == "thread" and board == "circuitpython":
             raise FeatureUnavailableError("CircuitPython does not support threading.")
-        if not variants.matches(board, implementation):
-            # Belay's overloads: a variant for other firmware is not sent, and the name
-            # keeps (or, decorated next, gets) the variant for this board's.
-            name = base.__name__
-            return self._functions.get(name) or variants.unavailable(
-                name, [str(implementation)], board
-            )
-        src = function_source(base, use_minify=minify)
+        if options.implementation and options.implementation != board:
+            # An overload for another board: keep this name's function for this board.
+            kept = self._functions.get(base.__name__)
+            return kept or variants.unavailable(base.__name__, options.implementation, board)
+        src = function_source(base, use_minify=options.minify)
         single: Callable[..., Any]
-        if self._kind in ("task", "thread"):
-            table.define(src, record=record)
-            if self._kind == "task":
+        if self._kind == "task":
+            table.define(src, record=options.record)
 
-                def single(*args: Any, **kwargs: Any) -> Any:
-                    return table.run(src.name, args, kwargs)
-            else:
+            def single(*args: Any, **kwargs: Any) -> Any:
+                return table.run(src.name, args, kwargs, options)
+        elif self._kind == "thread":
+            table.define(src, record=options.record)
 
-                def single(*args: Any, **kwargs: Any) -> Any:
-                    return table.start_thread(src.name, args, kwargs, record=record)
+            def single(*args: Any, **kwargs: Any) -> Any:
+                return table.start_thread(src.name, args, kwargs, record=options.record)
         else:
             check_name(src.name)
 
             def single(*args: Any, **kwargs: Any) -> Any:
-                return table.run_setup(src, args, kwargs, record=record)
+                return table.run_setup(src, args, kwargs, record=options.record)
 
             if self._kind == "teardown":
                 table.teardown = single
+                table.teardown_ignores_errors = options.ignore_errors
         update_wrapper(single, base)
-        if register:
+        if options.register:
             self._functions[src.name] = single
+        if self._kind == "setup" and options.autoinit:
+            single()  # an instance's autoinit setup runs now: the device is connected
         return _multi(f, single, base)
 
     def __getattr__(self, name: str) -> Callable:
@@ -274,9 +311,21 @@ def _tag(fn: Callable, singles: list[Callable], base: Callable) -> Callable:
     return fn
 
 
+@dataclass(frozen=True)
+class Mark:
+    """``@Device.task`` and friends at class level: what to register on every instance."""
+
+    kind: str
+    fn: Callable
+    options: Options
+    order: int  # definition order, across classes and mixins
+    overloads: tuple[Mark, ...] = ()  # earlier implementation= variants in the same body
+
+
 def class_marker(kind: str) -> Callable[..., Any]:
     """``Device.task`` etc. at class level: mark a function for every instance (which
-    registers it on connecting). The marked function keeps its signature."""
+    registers it on connecting); the marked function keeps its signature. A setup marked
+    ``autoinit=True`` must take no arguments: ValueError at class creation."""
 
     @overload
     def mark(f: Callable[P, R], /, **options: Any) -> Callable[P, R]: ...
@@ -285,17 +334,57 @@ def class_marker(kind: str) -> Callable[..., Any]:
     def mark(f: None = None, /, **options: Any) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
     def mark(f: Callable | None = None, /, **options: Any) -> Any:
+        opts = make_options(kind, options)
         if f is None:
             return lambda g: mark(g, **options)
-        f.__belay_marker__ = (kind, options)  # type: ignore[attr-defined]
-        implementation = options.get("implementation")
-        if implementation is not None:
-            variants.check(implementation)
-            # A class body keeps one binding per name: the variants travel together.
-            f.__belay_variants__ = variants.gather(f, implementation, kind)  # type: ignore[attr-defined]
-        return staticmethod(f) if not isinstance(f, staticmethod) else f
+        fn = f.__func__ if isinstance(f, staticmethod) else f
+        if kind == "setup" and opts.autoinit and inspect.signature(fn).parameters:
+            raise ValueError(
+                f"setup {fn.__name__} has autoinit=True but takes arguments; autoinit "
+                "setups run at connect with none"
+            )
+        overloads: tuple[Mark, ...] = ()
+        if opts.implementation:
+            earlier = variants.earlier_binding(fn)
+            sibling = getattr(getattr(earlier, "__func__", earlier), "__belay_marker__", None)
+            if isinstance(sibling, Mark) and sibling.kind == kind:
+                overloads = (sibling, *sibling.overloads)
+        fn.__belay_marker__ = Mark(kind, fn, opts, next(_MARKS), overloads)  # type: ignore[attr-defined]
+        return staticmethod(fn)
 
     return mark
+
+
+_KEYWORDS = {
+    "task": {"minify", "register", "record", "trusted", "return_time", "implementation"},
+    "thread": {"minify", "register", "record", "implementation"},
+    "setup": {"minify", "register", "record", "implementation", "autoinit"},
+    "teardown": {"minify", "register", "record", "implementation", "ignore_errors"},
+}
+
+
+def make_options(kind: str, given: dict[str, Any]) -> Options:
+    """Belay's keywords for this kind of decorator; any other is a TypeError naming it."""
+    wrong = sorted(set(given) - _KEYWORDS[kind])
+    if wrong:
+        known = ", ".join(sorted(_KEYWORDS[kind]))
+        raise TypeError(f"@{kind} takes no keyword {wrong[0]!r} (it takes: {known})")
+    options = Options(**given)
+    variants.check(options.implementation)
+    return options
+
+
+def last_error_name(error: PyboardException) -> str:
+    """The exception type a board traceback ends with (``ValueError`` for
+    ``ValueError: bad``)."""
+    return last_line(error).split(":", 1)[0].strip()
+
+
+def _literal_args(error: BaseException) -> tuple:
+    """An exception's arguments as the board can rebuild them (their text otherwise)."""
+    return tuple(
+        a if isinstance(a, int | float | str | bytes | bool) else str(a) for a in error.args
+    )
 
 
 class KindDescriptor:

@@ -4,7 +4,7 @@ MicroPython and once for CircuitPython, of which each board gets the one for its
 ``@device.task(implementation="circuitpython")`` on a MicroPython board sends nothing; the
 name keeps (or gets, whichever comes second) the variant that matches. In a ``Device``
 subclass body the second definition would replace the first, so the class-level marker
-gathers the variants defined under one name there.
+finds the variants defined earlier under the same name there (:func:`earlier_binding`).
 """
 
 from __future__ import annotations
@@ -18,49 +18,39 @@ from .exceptions import FeatureUnavailableError
 IMPLEMENTATIONS = ("micropython", "circuitpython")
 
 
-def check(implementation: str | None) -> None:
-    """A clear error for a misspelt ``implementation=``."""
-    if implementation is not None and implementation not in IMPLEMENTATIONS:
+def check(implementation: str) -> None:
+    """A clear error for a misspelt ``implementation=`` ("" is any firmware)."""
+    if implementation and implementation not in IMPLEMENTATIONS:
         raise ValueError(
             f"implementation must be one of {', '.join(IMPLEMENTATIONS)}, not {implementation!r}"
         )
 
 
-def matches(board: str | None, implementation: str | None) -> bool:
-    """Whether a function meant for ``implementation`` (None: any) runs on ``board``."""
-    return implementation is None or board == implementation
-
-
-def unavailable(name: str, variants: list[str], board: str | None) -> Callable[..., Any]:
-    """What a name with no variant for this board's firmware calls."""
+def unavailable(name: str, implementation: str, board: str) -> Callable[..., Any]:
+    """What a name defined only for another implementation is on this board."""
 
     def missing(*args: Any, **kwargs: Any) -> Any:
         raise FeatureUnavailableError(
-            f"{name} is written for {' and '.join(variants)}; this board runs {board}"
+            f"{name} is defined for {implementation} boards; this one runs {board or 'unknown'}"
         )
 
     missing.__name__ = missing.__qualname__ = name
     return missing
 
 
-def gather(f: Callable, implementation: str, kind: str) -> dict[str, Callable]:
-    """The variants of ``f``'s name in the class body being executed, ``f`` included.
+def earlier_binding(f: Callable) -> Any:
+    """What the class body being executed binds to ``f``'s name before ``f`` replaces it.
 
-    The earlier variant is still the class body's binding of the name while the later one
-    is decorated: found by walking up to the frame that runs the body of ``f``'s class.
+    Found by walking up to the frame that runs the body of ``f``'s class: a class body keeps
+    one binding per name, so without this an overload would silently drop its sibling.
     """
     owner = f.__qualname__.rpartition(".")[0]
     frame = inspect.currentframe()
-    previous = None
-    while frame is not None:
-        if frame.f_locals.get("__qualname__") == owner and "__module__" in frame.f_locals:
-            previous = frame.f_locals.get(f.__name__)
-            break
-        frame = frame.f_back
-    del frame
-    earlier = getattr(previous, "__func__", previous)
-    variants: dict[str, Callable] = {}
-    if getattr(earlier, "__belay_marker__", (None,))[0] == kind:
-        variants.update(getattr(earlier, "__belay_variants__", {}))
-    variants[implementation] = f
-    return variants
+    try:
+        while frame is not None:
+            if frame.f_locals.get("__qualname__") == owner and "__module__" in frame.f_locals:
+                return frame.f_locals.get(f.__name__)
+            frame = frame.f_back
+        return None
+    finally:
+        del frame

@@ -13,21 +13,24 @@ policy), and what a reply's value is. Features use ``device.connection``,
 from __future__ import annotations
 
 import ast
+import builtins
 import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TextIO
+from datetime import datetime
+from typing import Any, BinaryIO, ClassVar, Protocol, TextIO
 
 from . import codec
 from ._boardcode import implementation_probe, prelude
 from ._files import FileMethods
 from ._output import write_stdout
-from ._reply import BoardObject, Reply, ReplyKind, Stuck
+from ._reply import Reply, ReplyKind, Stuck
 from ._secret import Secret
 from ._source import rewrite_traceback
-from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, TaskTable
+from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, Options, TaskTable
+from ._timesync import TICKS_CALL, BoardClock
 from .connection import Connection
 from .emulator import VirtualBoard
 from .events import (
@@ -43,15 +46,17 @@ from .exceptions import (
     BelayException,
     ConnectionLost,
     DeviceTimeoutError,
+    FeatureUnavailableError,
     InternalError,
     MaxHistoryLengthError,
+    NonLiteralError,
     PyboardException,
     SyncError,
 )
 from .minify import minify_checked
 from .text import last_line
 from .transport import Transport
-from .transport._ports import list_ports, pick_board
+from .transport._ports import list_ports, pick_board, usb_spec_from_json
 
 RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
@@ -108,7 +113,38 @@ class Command:
         device(self.code, record=False)
 
 
-class Device(FileMethods):
+# Keywords Belay's Device takes in a class statement (``class MyDevice(Device, skip=True)``):
+# they configure Belay's class registry (the autoregistry package), which has no
+# counterpart here, so they are accepted and change nothing.
+REGISTRY_KEYWORDS = frozenset(
+    {
+        "skip",
+        "name",
+        "aliases",
+        "case_sensitive",
+        "suffix",
+        "prefix",
+        "strip_suffix",
+        "strip_prefix",
+        "register_self",
+        "recursive",
+        "snake_case",
+        "hyphen",
+        "transform",
+        "overwrite",
+        "redirect",
+    }
+)
+
+
+class DeviceMeta(type):
+    """Belay's metaclass for mixins that carry ``@Device.task`` and friends
+    (``class Blinker(metaclass=DeviceMeta)``). Marks are found on any class in a device's
+    MRO, so nothing more is needed; this keeps such code importing and lets it mix with
+    :class:`Device`."""
+
+
+class Device(FileMethods, metaclass=DeviceMeta):
     """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``,
     ``ws://host[:port]`` (WebREPL), or ``virtual`` (start a virtual board).
 
@@ -116,7 +152,9 @@ class Device(FileMethods):
     ``ConnectionLost``; negative: forever); see docs/connections.md. ``startup``: code run
     after connecting, instead of the convenience imports when given. ``timeout``: seconds to
     wait for protocol replies. ``call_timeout``: seconds a call may run before it is
-    interrupted (None: tasks may run as long as they like).
+    interrupted (None: tasks may run as long as they like). ``auto_sync_time``: measure the
+    board's clock against the host's at every connect and reconnect (Belay's default; see
+    :meth:`sync_time`).
     """
 
     MAX_CMD_HISTORY_LEN = 1000
@@ -138,8 +176,11 @@ class Device(FileMethods):
         call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
         events: EventBus | None = None,
+        auto_sync_time: bool = True,
     ) -> None:
         self.events = events or EventBus()
+        self.auto_sync_time = auto_sync_time
+        self.clock = BoardClock()
         self.attempts = attempts
         self.call_timeout = call_timeout
         self.tasks = TaskTable(self)
@@ -147,6 +188,7 @@ class Device(FileMethods):
         self._sink = output
         self._history: list[HistoryEntry] = []
         self._proxy_garbage: list[int] = []  # board proxy slots to free at the next exchange
+        self._deferred: list[str] = []  # board code to run before the next exchange
         self.connect_count = 0
         self.implementation: Implementation | None = None
         self._connecting = True  # no reconnect from inside a connect or a restore
@@ -164,7 +206,27 @@ class Device(FileMethods):
         self._connect()
         self._connecting = False
         self.events.publish(Connected(self.port, self.implementation, self.connect_count))
-        self.tasks.attach_class_functions()
+        autoinit = self.tasks.attach_class_functions()
+        self.__pre_autoinit__()
+        for name in autoinit:
+            getattr(self, name)()
+        self.__post_init__()
+
+    def __pre_autoinit__(self) -> None:
+        """Belay's hook: runs after connecting and registering the class's functions, before
+        the ``autoinit`` setups; a subclass may sync files or dependencies here."""
+
+    def __post_init__(self) -> None:
+        """Belay's hook: runs at the very end of ``__init__``."""
+
+    def __init_subclass__(cls, **keywords: Any) -> None:
+        unknown = sorted(set(keywords) - REGISTRY_KEYWORDS)
+        if unknown:
+            raise TypeError(
+                f"class {cls.__name__}(Device, ...) takes no keyword {unknown[0]!r}; Belay's "
+                f"are {', '.join(sorted(REGISTRY_KEYWORDS))}"
+            )
+        super().__init_subclass__()
 
     def __repr__(self) -> str:
         state = "open" if self.connected else "closed"
@@ -174,6 +236,8 @@ class Device(FileMethods):
 
     def _resolve_port(self, port: str | None) -> str:
         port = port or os.environ.get("BELAY_DEVICE")
+        if port and port.lstrip().startswith("{"):
+            port = usb_spec_from_json(port)
         if port == "virtual":
             self._board = VirtualBoard().start()
             return self._board.port
@@ -228,7 +292,6 @@ class Device(FileMethods):
     def _connect(self) -> None:
         """Open the link, install the runtime and learn the implementation."""
         self.connection.open()
-        self._proxy_garbage.clear()
         try:
             self._install_runtime()
             name, version, platform, mpy, emitters = self.call(
@@ -249,6 +312,11 @@ class Device(FileMethods):
         )
         self.connect_count += 1
         self.connection.last_ok = time.time()
+        if self.auto_sync_time:
+            try:
+                self.sync_time()
+            except FeatureUnavailableError:
+                self.clock.offset = None  # a firmware without ticks_ms: no time sync
 
     def reconnect(
         self, attempts: int | None = None, *, cancel: threading.Event | None = None
@@ -355,11 +423,15 @@ class Device(FileMethods):
         """Run teardown, leave the board at its friendly REPL and close the port."""
         link = self.connection
         link.closed = True  # stops a reconnect loop in another thread
+        failed: PyboardException | None = None
         with link.lock:
             teardown = self.tasks.teardown
             try:
                 if link.connected and teardown is not None:
-                    teardown()
+                    try:
+                        teardown()
+                    except PyboardException as e:  # raised once the port is closed
+                        failed = None if self.tasks.teardown_ignores_errors else e
                 link.close(leave=True)
             except (ConnectionLost, PyboardException, DeviceTimeoutError):
                 pass
@@ -367,6 +439,8 @@ class Device(FileMethods):
                 link.close()  # nothing left to do when it closed above
                 if self._board is not None:
                     self._board.close()
+        if failed is not None:
+            raise failed
 
     def __enter__(self) -> Device:
         return self
@@ -389,38 +463,91 @@ class Device(FileMethods):
         record: bool = True,
         deserialize: bool = True,
         stream_out: TextIO | None = None,
+        trusted: bool = False,
+        return_time: bool = False,
     ) -> Any:
-        """Run ``cmd`` on the board; the value of a final expression comes back.
+        """Run ``cmd`` on the board; the value of a final expression comes back: a literal
+        as its value, any other object as a :class:`~engine.ProxyObject`.
 
         ``record``: keep it in the history replayed after a reconnect. ``deserialize=False``:
         return the value's ``repr`` text. ``stream_out``: where this call's prints go.
+        ``trusted``: rebuild a non-literal result from its ``repr`` with ``eval`` on the
+        host (the board can then run code here: use only with a board you trust).
+        ``return_time``: return ``(value, datetime)``, the host time at which the final
+        expression ran on the board.
         """
         exec_part, expr = _split_final_expression(cmd)
+        if return_time:
+            self.clock.require()
+            if not expr:
+                raise ValueError("return_time needs code that ends with an expression")
         if minify and exec_part:  # as written when the minified text would not compile
             exec_part = minify_checked(exec_part, "<command>").code
         args = codec.to_literal(exec_part, "code")
+        flags = Options(trusted=trusted or not deserialize, return_time=return_time).flags
         if expr:
-            args += "," + codec.to_literal(expr, "expression")
+            args += "," + codec.to_literal(expr, "expression") + (f",{flags}" if flags else "")
         sink = _stream_writer(stream_out) if stream_out is not None else None
+        what = _shorten(expr) if expr else "the command"
         result = self.call(
-            f"_BX({args})".encode(), "the command", sink=sink, deserialize=deserialize
+            f"_BX({args})".encode(), what, sink=sink, deserialize=deserialize, trusted=trusted
         )
+        if return_time:
+            result = self.stamped(result, what, trusted)
         if record:
             self.record(Command(cmd))
         return result
 
-    def proxy(self, cmd: str) -> Any:
+    # -- the board's clock ---------------------------------------------------------------
+
+    @property
+    def time_offset(self) -> float | None:
+        """Board seconds minus host seconds, from the last :meth:`sync_time` (None before)."""
+        return self.clock.offset
+
+    def sync_time(self, samples: int = 10) -> float:
+        """Measure the board's ``time.ticks_ms()`` against the host's clock, keeping the
+        sample with the smallest round trip, as Belay does; returns the offset in seconds
+        (also :attr:`time_offset`). Convert a board reading with
+        ``ticks_ms / 1000 - device.time_offset``. See docs/api.md for its accuracy."""
+        return self.clock.sync(lambda: self.call(TICKS_CALL, "the time sync"), samples)
+
+    def stamped(self, timed: Any, what: str, trusted: bool = False) -> tuple[Any, datetime]:
+        """``(value, datetime)`` from a timed reply: the board's ticks before and after the
+        call, and the call's own reply inside."""
+        before, after, kind, payload = timed
+        value = self.decode(Reply(kind, payload), what, trusted=trusted)
+        return value, self.clock.midpoint(before, after)
+
+    def proxy(self, cmd: str, delete: bool = True) -> Any:
         """A :class:`~engine.ProxyObject` for a board object: ``device.proxy("sensor")``,
         ``device.proxy("import machine")`` (a tuple for several names), or any expression
-        (an immutable result comes back as a value)."""
-        from .proxy import proxy_names
+        (an immutable result comes back as a value). ``delete=False`` (Belay's) keeps the
+        board object when the proxy of an expression is collected."""
+        from .proxy import keep, proxy_names
 
-        return proxy_names(self, cmd)
+        found = proxy_names(self, cmd)
+        return found if delete else keep(found)
 
     def release(self, key: int) -> None:
         """Free the board object kept under ``key`` for a proxy; it rides along with the next
         exchange (safe to call from a garbage collector)."""
         self._proxy_garbage.append(key)
+
+    def later(self, code: str) -> None:
+        """Run board ``code`` (one line, replying nothing) now when the link is free, else
+        with the next exchange: safe from a garbage collector or a generator's close()."""
+        link = self.connection
+        if link.busy is None and link.connected and link.lock.acquire(blocking=False):
+            try:
+                if link.busy is None:  # not inside an exchange of this very thread
+                    self.call(_guarded(code).encode() + b"_BF('R','None')", "a clean-up")
+                    return
+            except BelayException:
+                return  # a board that is gone has nothing left to clean up
+            finally:
+                link.lock.release()
+        self._deferred.append(code)
 
     def call(
         self,
@@ -430,8 +557,10 @@ class Device(FileMethods):
         sink: Callable[[str], None] | None = None,
         resend: bool = True,
         deserialize: bool = True,
+        trusted: bool = False,
     ) -> Any:
-        """Run engine-written ``code`` that replies with one frame, and return its value.
+        """Run engine-written ``code`` that replies with one frame, and return its value
+        (see :meth:`decode` for ``deserialize`` and ``trusted``).
 
         Output before the frame is streamed live (to ``sink``, else the device's output).
         Ctrl-C on the host interrupts the board, waits for it to settle, and re-raises
@@ -450,21 +579,33 @@ class Device(FileMethods):
                     reply = self._exchange(code, what, sink)
             except Stuck as e:
                 self._unstick(e)
-        return self.decode(reply, what, deserialize)
+        return self.decode(reply, what, deserialize, trusted)
 
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
         if self._proxy_garbage:
             freed, self._proxy_garbage = self._proxy_garbage, []
             code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
+        if self._deferred:
+            # Each in a try: what a clean-up raises must not become this exchange's reply.
+            later, self._deferred = self._deferred, []
+            code = "".join(map(_guarded, later)).encode() + code
         return self.connection.exchange(code, what, sink, self.call_timeout)
 
-    def decode(self, reply: Reply, what: str, deserialize: bool = True) -> Any:
-        """The value a reply stands for: a value, a generator's handle or end, a board
-        object's key; a board error is raised as PyboardException (KeyboardInterrupt when
-        the board was interrupted)."""
+    def decode(
+        self, reply: Reply, what: str, deserialize: bool = True, trusted: bool = False
+    ) -> Any:
+        """The value a reply stands for: a value, a generator's handle or end, a
+        :class:`~engine.ProxyObject` for an object the board keeps; a board error is raised
+        as PyboardException (KeyboardInterrupt when the board was interrupted).
+        ``deserialize=False``: a value's ``repr`` text as it is. ``trusted``: a ``repr``
+        that is not a literal is rebuilt with ``eval`` (which runs what the board sent)."""
         kind, payload = reply
         if kind == ReplyKind.RESULT:
-            return codec.from_literal(payload, what) if deserialize else payload
+            if not deserialize:
+                return payload
+            if trusted:
+                return _trusted_value(payload, what)
+            return codec.from_literal(payload, what)
         if kind == ReplyKind.ERROR:
             text = rewrite_traceback(payload, self.tasks.sources).replace("\r\n", "\n")
             if text.rstrip().rsplit("\n", 1)[-1].startswith("KeyboardInterrupt"):
@@ -475,7 +616,10 @@ class Device(FileMethods):
         if kind == ReplyKind.STOPPED:
             return STOPPED
         if kind == ReplyKind.PROXY:
-            return BoardObject(int(payload))
+            from .proxy import ProxyObject
+
+            key, _, description = payload.partition(":")
+            return ProxyObject(self, f"_BP[{key}]", int(key), source=what, seen=description)
         raise InternalError(f"unknown reply kind {kind!r} for {what}")
 
     def _unstick(self, error: Stuck) -> None:
@@ -495,6 +639,19 @@ class Device(FileMethods):
         self.connection.run_raw(prelude(self.connection.token, imports=self._startup is None))
         if self._startup:
             self(self._startup, record=False)
+
+    def terminal(self, *, keys: int | None = None, screen: BinaryIO | None = None) -> None:
+        """A raw, interactive terminal to the board's REPL in this terminal (Belay's
+        ``terminal``): typed keys go to the board, its output comes back; Ctrl-] exits.
+        ``keys`` (a file descriptor) and ``screen`` (a binary file) default to stdin and
+        stdout. The board's globals stay; the next call starts from a fresh raw REPL."""
+        from .terminal import run_terminal
+
+        with self.connection.hold("the terminal") as stream:
+            try:
+                run_terminal(stream, keys, screen, self.port)
+            finally:
+                stream.abandon()  # the board is at its friendly REPL now
 
     # -- history -------------------------------------------------------------------------
 
@@ -578,3 +735,27 @@ def _split_final_expression(cmd: str) -> tuple[str, str | None]:
     start += len(lines[last.lineno - 1].encode()[: last.col_offset].decode())
     head = cmd[:start].rstrip().rstrip(";")
     return head, ast.get_source_segment(cmd, last)
+
+
+def _trusted_value(payload: str, what: str) -> Any:
+    """A literal as such; anything else rebuilt with ``eval``, as Belay's ``trusted`` does."""
+    try:
+        return codec.from_literal(payload, what)
+    except NonLiteralError:
+        try:
+            return eval(payload, {"__builtins__": builtins})  # noqa: S307 - trusted=True
+        except Exception as e:
+            raise NonLiteralError(
+                f"{what} returned {payload[:60]!r}, which eval cannot rebuild here: {e}"
+            ) from None
+
+
+def _shorten(code: str) -> str:
+    """Code as a label for a proxy or an error: one line, at most 60 characters."""
+    line = " ".join(code.split())
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _guarded(code: str) -> str:
+    """Clean-up code that cannot fail the exchange it rides with."""
+    return f"try:{code}\nexcept Exception:pass\n"

@@ -7,6 +7,14 @@ class BelayException(Exception):  # noqa: N818 - Belay's name
     """Root of all engine errors."""
 
 
+class BelayWarning(UserWarning):
+    """Something done as asked, but that may not be what was meant (shown once each)."""
+
+
+class LinkWarning(BelayWarning):
+    """A symlink leading out of the project was skipped (``follow_links`` syncs it)."""
+
+
 class ConnectionFailedError(BelayException):
     """Could not connect to the device."""
 
@@ -21,6 +29,19 @@ class PortBusyError(ConnectionFailedError):
 
 class AuthenticationError(ConnectionFailedError):
     """WebREPL refused the password."""
+
+
+class PasswordRequired(AuthenticationError):
+    """A WebREPL board was given no password. The message says how to give one: Python's
+    ``password=`` by default; :meth:`telling` rewords it for another front end."""
+
+    def __init__(self, url: str, how: str = "password=") -> None:
+        super().__init__(f"{url} needs the WebREPL password: pass {how} or set BELAY_PASSWORD")
+        self.url = url
+
+    def telling(self, how: str) -> PasswordRequired:
+        """The same error, saying ``how`` (e.g. ``--password``) instead of ``password=``."""
+        return PasswordRequired(self.url, how)
 
 
 class ConnectionLost(ConnectionFailedError):  # noqa: N818 - Belay's name

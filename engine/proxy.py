@@ -12,12 +12,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import codec
-from ._reply import BoardObject
-from .exceptions import PyboardException
+from .exceptions import BelayException, PyboardException
 from .text import last_line
 
 if TYPE_CHECKING:
@@ -37,21 +36,58 @@ _PROMOTE = {
 class ProxyObject:
     """A reference to the board object that the expression ``target`` names."""
 
-    __slots__ = ("_belay_device", "_belay_target", "_belay_key", "__weakref__")
+    __slots__ = (
+        "_belay_device",
+        "_belay_target",
+        "_belay_key",
+        "_belay_source",
+        "_belay_seen",
+        "__weakref__",
+    )
 
-    def __init__(self, device: Device, target: str, key: int | None = None) -> None:
+    def __init__(
+        self,
+        device: Device,
+        target: str,
+        key: int | None = None,
+        *,
+        source: str | None = None,
+        seen: str = "",
+    ) -> None:
+        """``target``: the board expression; ``key``: the ``_BP`` slot to free when this
+        proxy is collected (None: a global the proxy only names). ``source``: what made it
+        (an expression, ``task read``); ``seen``: the object's ``repr`` when it was made."""
         object.__setattr__(self, "_belay_device", device)
         object.__setattr__(self, "_belay_target", target)
         object.__setattr__(self, "_belay_key", key)
+        object.__setattr__(self, "_belay_source", source or target)
+        object.__setattr__(self, "_belay_seen", seen)
 
     # -- evaluation ----------------------------------------------------------------------
 
-    def _eval(self, expr: str, code: str = "") -> Any:
-        with _promote():
-            return evaluate(self._belay_device, expr, code)
+    def _eval(self, form: Callable[[str], str]) -> Any:
+        """Evaluate ``form(target)`` on the board; a result proxy is labelled
+        ``form(source)`` (``sensor.config``, not ``_BP[3].config``)."""
+        with self._gone_is_said(), _promote():
+            return evaluate(self._belay_device, form(self._belay_target), form(self._belay_source))
+
+    @contextlib.contextmanager
+    def _gone_is_said(self) -> Iterator[None]:
+        """A KeyError for this proxy's own slot means the board object is gone (the board
+        reset since it was made): say so, rather than a bare ``KeyError: 3``."""
+        try:
+            yield
+        except KeyError:
+            key, device = self._belay_key, self._belay_device
+            if key is not None and not device(f"{key} in _BP", record=False):
+                raise BelayException(
+                    f"the board object behind {self._belay_source} is gone: the board reset "
+                    "since it was made"
+                ) from None
+            raise
 
     def _run(self, code: str) -> None:
-        with _promote():
+        with self._gone_is_said(), _promote():
             self._belay_device(code, record=False)
 
     # -- the object protocol -------------------------------------------------------------
@@ -59,39 +95,42 @@ class ProxyObject:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return self._eval(f"{self._belay_target}.{name}")
+        return self._eval(lambda t: f"{t}.{name}")
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._run(f"{self._belay_target}.{name}={_value(value, name)}")
+        self._run(f"{self._belay_target}.{name}={board_value(value, name)}")
 
     def __delattr__(self, name: str) -> None:
         self._run(f"del {self._belay_target}.{name}")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        parts = [_value(a, f"argument {i + 1}") for i, a in enumerate(args)]
-        parts += [f"{k}={_value(v, f'argument {k!r}')}" for k, v in kwargs.items()]
-        return self._eval(f"{self._belay_target}({','.join(parts)})")
+        parts = [board_value(a, f"argument {i + 1}") for i, a in enumerate(args)]
+        parts += [f"{k}={board_value(v, f'argument {k!r}')}" for k, v in kwargs.items()]
+        return self._eval(lambda t: f"{t}({','.join(parts)})")
 
     def __getitem__(self, key: Any) -> Any:
-        return self._eval(f"{self._belay_target}[{_index(key)}]")
+        index = _index(key)
+        return self._eval(lambda t: f"{t}[{index}]")
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._run(f"{self._belay_target}[{_index(key)}]={_value(value, 'the value')}")
+        self._run(f"{self._belay_target}[{_index(key)}]={board_value(value, 'the value')}")
 
     def __delitem__(self, key: Any) -> None:
         self._run(f"del {self._belay_target}[{_index(key)}]")
 
     def __len__(self) -> int:
-        return self._eval(f"len({self._belay_target})")
+        return self._eval(lambda t: f"len({t})")
 
     def __contains__(self, item: Any) -> bool:
-        return self._eval(f"{_value(item, 'the item')} in {self._belay_target}")
+        item_text = board_value(item, "the item")
+        return self._eval(lambda t: f"{item_text} in {t}")
 
     def __bool__(self) -> bool:
-        return self._eval(f"bool({self._belay_target})")
+        return self._eval(lambda t: f"bool({t})")
 
     def __eq__(self, other: object) -> bool:
-        return self._eval(f"{self._belay_target}=={_value(other, 'the other value')}")
+        other_text = board_value(other, "the other value")
+        return self._eval(lambda t: f"{t}=={other_text}")
 
     def __ne__(self, other: object) -> bool:
         return not self == other
@@ -99,7 +138,7 @@ class ProxyObject:
     __hash__ = None  # type: ignore[assignment]  # board objects may change
 
     def __iter__(self) -> Iterator[Any]:
-        items = self._eval(f"list({self._belay_target})")
+        items = self._eval(lambda t: f"list({t})")
         if not isinstance(items, ProxyObject):
             yield from items  # immutable items came back as values
             return
@@ -107,10 +146,16 @@ class ProxyObject:
             yield items[i]
 
     def __repr__(self) -> str:
-        return self._eval(f"repr({self._belay_target})")
+        """``<ProxyObject sensor: <Sensor object at 3f80>>``: what made it, and the board
+        object's own ``repr`` now (as last seen when the board cannot be asked)."""
+        try:
+            now = self._eval(lambda t: f"repr({t})")
+        except Exception:
+            now = self._belay_seen or "?"
+        return f"<{type(self).__name__} {self._belay_source}: {now}>"
 
     def __str__(self) -> str:
-        return self._eval(f"str({self._belay_target})")
+        return self._eval(lambda t: f"str({t})")
 
     def __del__(self) -> None:
         key = self._belay_key
@@ -119,12 +164,23 @@ class ProxyObject:
                 self._belay_device.release(key)
 
 
+def keep(found: Any) -> Any:
+    """``found`` (a proxy, a tuple of them, or a value) with its board objects kept when the
+    proxies are collected."""
+    for proxy in found if isinstance(found, tuple) else (found,):
+        if isinstance(proxy, ProxyObject):
+            object.__setattr__(proxy, "_belay_key", None)
+    return found
+
+
 def target_of(value: ProxyObject) -> str:
     """The board expression a proxy stands for."""
     return object.__getattribute__(value, "_belay_target")
 
 
-def _value(value: Any, what: str) -> str:
+def board_value(value: Any, what: str) -> str:
+    """How ``value`` is written in code sent to the board: a proxy as the expression it
+    stands for, anything else as a literal (NonLiteralError naming ``what`` otherwise)."""
     if isinstance(value, ProxyObject):
         return target_of(value)
     return codec.to_literal(value, what)
@@ -133,10 +189,11 @@ def _value(value: Any, what: str) -> str:
 def _index(key: Any) -> str:
     if isinstance(key, slice):
         start, stop, step = (
-            "" if p is None else _value(p, "a slice bound") for p in (key.start, key.stop, key.step)
+            "" if p is None else board_value(p, "a slice bound")
+            for p in (key.start, key.stop, key.step)
         )
         return f"{start}:{stop}" + (f":{step}" if step else "")
-    return _value(key, "the index")
+    return board_value(key, "the index")
 
 
 @contextlib.contextmanager
@@ -175,11 +232,8 @@ def proxy_names(device: Device, cmd: str) -> ProxyObject | tuple[ProxyObject, ..
     return evaluate(device, cmd)
 
 
-def evaluate(device: Device, expr: str, code: str = "") -> Any:
+def evaluate(device: Device, expr: str, label: str | None = None, code: str = "") -> Any:
     """Run ``code``, then evaluate ``expr`` on the board: an immutable value comes back as
-    itself, anything else as a proxy of the object the board now keeps for it."""
+    itself, anything else as a proxy (labelled ``label``) of the object the board keeps."""
     args = f"{codec.to_literal(code, 'code')},{codec.to_literal(expr, 'expression')}"
-    result = device.call(f"_BPx({args})".encode(), expr)
-    if isinstance(result, BoardObject):
-        return ProxyObject(device, f"_BP[{result.key}]", result.key)
-    return result
+    return device.call(f"_BPx({args})".encode(), label or expr)

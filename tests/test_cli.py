@@ -79,3 +79,9 @@ def test_emulator_command_serves_a_port(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert not os.path.exists(port)
+
+
+def test_console_bench_refuses_a_throttled_virtual_link(capsys):
+    assert main(["bench", "--bps", "11520", "--suite", "console"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: the console figure runs on an unlimited virtual link"

@@ -97,7 +97,7 @@ def test_setup_and_teardown_run_at_global_scope(board):
 
 def test_subclass_form(board):
     class Sensor(Device):
-        @Device.setup
+        @Device.setup(autoinit=True)
         def setup():
             offset = 100
 
@@ -105,7 +105,7 @@ def test_subclass_form(board):
         def read(x):
             return x + offset
 
-        @Device.setup(autoinit=False)
+        @Device.setup  # Belay's default: not at connect
         def later():
             flag = True
 
@@ -178,13 +178,16 @@ def test_non_literal_argument_refused_on_host(device):
     assert echo(x=[1]) == [1]  # nothing was sent, the link is fine
 
 
-def test_non_literal_result_is_a_clear_error(device):
+def test_non_literal_result_is_a_proxy(device, board):
     @device.task
     def pin():
         return Pin(2, Pin.OUT)
 
-    with pytest.raises(belay.NonLiteralError, match="task pin returned Pin"):
-        pin()
+    led = pin()
+    assert isinstance(led, belay.ProxyObject)
+    led.value(1)
+    assert board.pins["2"] == 1
+    assert repr(led) == "<ProxyObject task pin: Pin(2)>"
     assert device("1") == 1
 
 

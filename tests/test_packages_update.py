@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import tarfile
+import tomllib
 import zipfile
 
 import pytest
-import tomli
 from pkgsite import Site, make_project, silent_port
 
 import engine
@@ -32,7 +32,7 @@ def cache(root, path: str = "") -> object:
 
 
 def lock_of(root) -> dict:
-    data = tomli.loads((root / ".belay" / "lock.toml").read_text())
+    data = tomllib.loads((root / ".belay" / "lock.toml").read_text())
     return {f"{d['group']}/{d['name']}": d for d in data["dependency"]}
 
 
@@ -142,7 +142,7 @@ def test_failed_download_keeps_the_old_copy_and_lock(tmp_path, site):
     assert cache(root, "main/pair/a.py").read_text() == "A = 1\n"
     assert cache(root, "main/pair/b.py").read_text() == "B = 1\n"
     assert cache(root, "main/solo/__init__.py").read_text() == "A = 2\n"  # the others update
-    assert lock_of(root)["main/pair"] == tomli.loads(lock_before)["dependency"][0]
+    assert lock_of(root)["main/pair"] == tomllib.loads(lock_before)["dependency"][0]
     assert not list(cache(root).glob(".staging-*"))
 
 

@@ -65,7 +65,7 @@ def test_import_gives_module_proxies(dev, board):
     pin = machine.Pin(25, machine.Pin.OUT)
     pin.on()
     assert board.pins["25"] == 1
-    assert repr(pin) == "Pin(25)"
+    assert repr(pin) == "<ProxyObject machine.Pin(25,1): Pin(25)>"
     Pin, Signal = dev.proxy("from machine import Pin, Signal")
     assert Signal(Pin(3, Pin.OUT)).value() == 0
 

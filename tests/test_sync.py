@@ -227,6 +227,7 @@ def test_undecodable_names_are_skipped(device, board, tmp_path):
 
 
 def test_symlinks_followed_loops_and_broken_links_skipped(device, board, tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.belay]\n")  # links stay inside this project
     shared = tmp_path / "shared"
     write(shared, "util.py", "u = 1\n")
     src = tmp_path / "src"

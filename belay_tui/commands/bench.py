@@ -24,9 +24,12 @@ from engine.bench import (
 )
 from engine.emulator import PROFILES
 
+from ..console_bench import measure_console
+
 # Each suite: (target, args) -> figures.
 SUITES = {
     "calls": lambda target, args: measure_calls(target, args.seconds),
+    "console": lambda target, args: measure_console(target),
     "link": lambda target, args: measure_link(target, args.rounds),
     "sync": lambda target, args: measure_sync(target),
     "watch": lambda target, args: measure_watch(target),
@@ -37,6 +40,7 @@ SUITES = {
 # unlimited, where their targets are set.
 DEFAULT_RATES = {
     "calls": [0, 11520],
+    "console": [0],
     "link": [0, 11520],
     "sync": [46080],
     "watch": [0],
@@ -132,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results))
         return 0
-    console = Console()
+    console = Console(emoji=False)
     for r in results:
         link = f"{r['link_bps']} B/s" if r["link_bps"] else "unlimited"
         table = Table(title=f"{r['port']} — link {link}", show_header=True)

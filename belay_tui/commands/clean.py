@@ -6,7 +6,7 @@ import argparse
 
 import engine
 
-from ._deps import add_project, dependency_view
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,5 +17,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with dependency_view() as bus:
-        engine.clean(args.project, events=bus)
+        engine.clean(load(args), events=bus)
     return 0

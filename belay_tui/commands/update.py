@@ -6,7 +6,7 @@ import argparse
 
 import engine
 
-from ._deps import add_project, dependency_view
+from ._deps import add_project, dependency_view, load
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    project = engine.load_project(args.project)
+    project = load(args)
     with dependency_view() as bus:
         engine.update(project, args.names, events=bus, timeout=args.timeout)
     return 0

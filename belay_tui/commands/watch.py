@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # One line per event, however long the paths: a log that tools and tests can read.
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     with open_device(args) as device:
         watcher = Watcher(device, sync_options(args), run=args.run, reset=not args.no_reset)
         device.events.subscribe(lambda event: _show(console, watcher, event))

@@ -16,10 +16,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tty
 from dataclasses import dataclass
 
 from ..exceptions import FeatureUnavailableError
+from ..transport._fd import spawn_on_pty
 
 
 def micropython_command() -> list[str]:
@@ -57,19 +57,8 @@ class Interpreter:
     def spawn(cls, boot_script: str, heap: str = "2M", kind: str = "power-on") -> Interpreter:
         """Start MicroPython on ``boot_script``, which learns from ``kind`` why the board
         starts ("power-on", "soft" or "soft-raw")."""
-        master, slave = os.openpty()
-        tty.setraw(slave)
         cmd = [*micropython_command(), "-X", f"heapsize={heap}", "-i", boot_script, kind]
-        proc = subprocess.Popen(
-            cmd,
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            start_new_session=True,
-            close_fds=True,
-        )
-        os.close(slave)
-        os.set_blocking(master, False)
+        master, proc = spawn_on_pty(cmd)
         return cls(proc, master)
 
     def has_sigint_handler(self) -> bool:

@@ -6,7 +6,7 @@ Every function takes the project as a :class:`Project`, a path at or below its
 :class:`~engine.events.DependencyStatus` events on the ``events`` bus it is given.
 """
 
-from ._config import Dependency, Group, Project, Source, load_project
+from ._config import ConfigWarning, Dependency, Group, Project, Source, load_project
 from ._edit import add_dependency
 from ._errors import ConfigError, DependencyError, IntegrityError
 from ._install import install
@@ -16,6 +16,7 @@ from ._verify import DependencyInfo, dependency_status
 
 __all__ = [
     "ConfigError",
+    "ConfigWarning",
     "Dependency",
     "DependencyError",
     "DependencyInfo",

@@ -1,24 +1,28 @@
-"""``[tool.belay]`` in ``pyproject.toml``, read with tomli and checked key by key.
+"""``[tool.belay]`` in ``pyproject.toml``, read with tomllib and checked key by key.
 
 Belay's schema, so existing projects load unchanged: ``name``, ``ignore``, ``dependencies``,
 ``dependencies_path``, ``group.NAME.{optional, dependencies}``, ``mpy_version`` and
-``package_indices``. Unlike Belay (which ignores them), unknown keys are errors: a typo such as
-``dependancies`` would otherwise silently install nothing.
+``package_indices``. As in Belay, what Belay accepts loads: an unknown key is a
+:class:`ConfigWarning` naming the closest known key (a typo such as ``dependancies`` would
+otherwise silently install nothing), a group may be named ``dev-tools``, ``name`` may be a
+path such as ``src/pkg``, and ``dependencies_path`` may lie outside the project.
+``strict=True`` (the CLI's ``--strict``) makes each of those an error instead.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import tomllib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import tomli
-
-from ._errors import ConfigError
+from ..exceptions import BelayWarning
+from ._errors import ConfigError, toml_problem
 from ._paths import safe_relpath
 
 DEFAULT_INDICES = ("https://micropython.org/pi/v2",)
@@ -36,8 +40,14 @@ _BELAY_KEYS = (
 )
 _GROUP_KEYS = ("optional", "dependencies")
 _SOURCE_KEYS = ("uri", "develop", "rename_to_init")
+_SAFE_GROUP = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _VERSION_RANGE = tuple("^~><=!")
+
+
+class ConfigWarning(BelayWarning):
+    """``pyproject.toml`` has something Belay accepts but that may be a mistake (an unknown
+    key). Shown once per file and key; ``strict=True`` makes it a :class:`ConfigError`."""
 
 
 @dataclass(frozen=True)
@@ -153,33 +163,34 @@ def find_pyproject(start: Path) -> Path:
     raise ConfigError(f"no pyproject.toml in {start} or any folder above it")
 
 
-def load_project(path: str | Path | None = None) -> Project:
-    """Load the project whose ``pyproject.toml`` is at or above ``path`` (default: cwd)."""
+def load_project(path: str | Path | None = None, *, strict: bool = False) -> Project:
+    """Load the project whose ``pyproject.toml`` is at or above ``path`` (default: cwd).
+    ``strict``: refuse what Belay accepts but this tool would rather not (see the module
+    docstring) instead of warning or allowing it."""
     pyproject = find_pyproject(Path(path or "."))
     try:
         text = pyproject.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read {pyproject}: {e}") from None
-    return parse_project(text, pyproject)
+    return parse_project(text, pyproject, strict=strict)
 
 
-def parse_project(text: str, pyproject: Path) -> Project:
+def parse_project(text: str, pyproject: Path, *, strict: bool = False) -> Project:
     """Check ``text`` (the content of ``pyproject``) and build the :class:`Project`."""
     try:
-        data = tomli.loads(text)
-    except tomli.TOMLDecodeError as e:
-        raise ConfigError(
-            f"{pyproject}: invalid TOML at line {e.lineno}, column {e.colno}: {e.msg}"
-        ) from None
-    return _Checker(pyproject).project(data)
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{pyproject}: invalid TOML {toml_problem(e)}") from None
+    return _Checker(pyproject, strict).project(data)
 
 
 class _Checker:
     """Walks the parsed TOML; every complaint names the file and the dotted key."""
 
-    def __init__(self, pyproject: Path) -> None:
+    def __init__(self, pyproject: Path, strict: bool = False) -> None:
         self.pyproject = pyproject
         self.root = pyproject.parent
+        self.strict = strict
 
     def fail(self, message: str) -> ConfigError:
         return ConfigError(f"{self.pyproject}: {message}")
@@ -194,11 +205,16 @@ class _Checker:
         return value
 
     def known_keys(self, table: dict, allowed: tuple[str, ...], where: str) -> None:
+        """Unknown keys are ignored with a warning, as Belay ignores them (errors if strict)."""
         for key in table:
             if key not in allowed:
                 near = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else f" (known: {', '.join(allowed)})"
-                raise self.fail(f"unknown key {where}.{key}{hint}")
+                message = f"unknown key {where}.{key}{hint}"
+                if self.strict:
+                    raise self.fail(message)
+                # The default filter shows a given message once: once per file and key.
+                warnings.warn(f"{self.pyproject}: {message}; ignored", ConfigWarning, stacklevel=2)
 
     def project(self, data: dict) -> Project:
         tool = self.expect(data.get("tool", {}), dict, "tool", "a table")
@@ -211,7 +227,7 @@ class _Checker:
                 raise self.fail(
                     "tool.belay.group.main: put main dependencies in [tool.belay.dependencies]"
                 )
-            self.check_name(name, "group name", "tool.belay.group")
+            self.check_group_name(name)
             groups.append(self.group(name, extra[name], f"tool.belay.group.{name}"))
         return Project(
             root=self.root,
@@ -228,9 +244,12 @@ class _Checker:
         if name is None:
             return None
         self.expect(name, str, "tool.belay.name", "a string")
-        if safe_relpath(name) != name or "/" in name:
-            raise self.fail(f"tool.belay.name = {name!r} must be a folder name in the project")
-        return name
+        # Belay takes a path below the project ("src/pkg"); the board gets its last part.
+        rel = safe_relpath(name.rstrip("/"))
+        if rel is None or (self.strict and "/" in rel):
+            what = "a folder name" if self.strict else "a folder path"
+            raise self.fail(f"tool.belay.name = {name!r} must be {what} in the project")
+        return rel
 
     def strings(self, value: Any, key: str) -> list[str]:
         self.expect(value, list, key, "an array of strings")
@@ -241,11 +260,17 @@ class _Checker:
     def dependencies_folder(self, value: Any) -> Path:
         key = "tool.belay.dependencies_path"
         rel = self.expect(value or DEFAULT_DEPENDENCIES_PATH, str, key, "a string")
-        # clean() deletes what it does not know in this folder: it must be a folder of its own.
-        folder = (self.root / rel).resolve()
+        folder = (self.root / Path(rel).expanduser()).resolve()
         root = self.root.resolve()
-        if safe_relpath(rel) is None or folder == root or not folder.is_relative_to(root):
+        inside = folder != root and folder.is_relative_to(root)
+        if self.strict and (safe_relpath(rel) is None or not inside):
             raise self.fail(f"{key} = {rel!r} must name a folder inside the project, below it")
+        # clean() deletes what it does not know in this folder: never the project, a folder
+        # holding it, or the filesystem's root.
+        if folder == root or root.is_relative_to(folder) or folder == Path(folder.anchor):
+            raise self.fail(
+                f"{key} = {rel!r} must name a folder of its own, not one holding the project"
+            )
         return folder
 
     def indices(self, value: Any) -> list[str]:
@@ -265,6 +290,12 @@ class _Checker:
                 f'tool.belay.mpy_version = {value!r}: use "py" for source or a number such as "6"'
             )
         return value
+
+    def check_group_name(self, name: str) -> None:
+        """A group names one folder below the dependencies folder. Belay takes any name
+        (``dev-tools``); one that is a single safe folder name is enough here, unless strict."""
+        if self.strict or not _SAFE_GROUP.match(name):
+            self.check_name(name, "group name", "tool.belay.group")
 
     def check_name(self, name: str, what: str, where: str) -> None:
         # Names become folder names below the dependencies folder: identifiers only, so

@@ -11,11 +11,12 @@ from tomlkit.items import Table
 from ..events import EventBus
 from ._config import MAIN, ProjectLike, as_project, parse_project
 from ._errors import ConfigError
+from ._sources import dependency_name
 from ._update import UpdateResult, update
 
 
 def add_dependency(
-    name: str,
+    name: str | None,
     uri: str,
     project: ProjectLike = None,
     *,
@@ -26,8 +27,13 @@ def add_dependency(
     timeout: float = 10.0,
 ) -> UpdateResult:
     """Fetch ``uri`` as dependency ``name`` of ``group`` (made if missing), then add it to
-    ``pyproject.toml``. Nothing is written if the name is taken or the fetch fails."""
+    ``pyproject.toml``. Nothing is written if the name is taken or the fetch fails.
+    ``name=None`` takes it from the URI, as Belay's ``add URI`` does."""
     project = as_project(project)
+    if name is None:
+        name = dependency_name(uri)
+        if name is None:
+            raise ConfigError(f"cannot tell a dependency name from {uri!r}; give one: add NAME URI")
     for value, what in ((name, "dependency name"), (group, "group name")):
         if not value.isidentifier():
             raise ConfigError(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+
 from ..exceptions import BelayException
+
+_WHERE = re.compile(r"^(.*) \(at (.+)\)$")
 
 
 class ConfigError(BelayException, ValueError):
@@ -21,3 +26,10 @@ class DependencyError(BelayException):
 
 class IntegrityError(DependencyError):
     """Bytes that do not match what was promised: an index hash, or the lock at install."""
+
+
+def toml_problem(error: tomllib.TOMLDecodeError) -> str:
+    """``at line 3, column 21: Invalid value`` from tomllib's ``Invalid value (at line 3,
+    column 21)``: where first, as the rest of our messages put it."""
+    found = _WHERE.match(str(error))
+    return f"at {found[2]}: {found[1]}" if found else str(error)

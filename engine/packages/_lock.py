@@ -9,13 +9,13 @@ dependency still needs. Paths are relative to the group's folder, as they land i
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomli
 import tomlkit
 
-from ._errors import ConfigError
+from ._errors import ConfigError, toml_problem
 from ._paths import safe_relpath, top_level
 
 LOCK_VERSION = 1
@@ -59,11 +59,10 @@ class Lock:
         except (OSError, UnicodeDecodeError) as e:
             raise ConfigError(f"cannot read {path}: {e}") from None
         try:
-            data = tomli.loads(text)
-        except tomli.TOMLDecodeError as e:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
             raise ConfigError(
-                f"{path}: invalid TOML at line {e.lineno}, column {e.colno}: {e.msg}; "
-                "run `belay-tui update` to write it again"
+                f"{path}: invalid TOML {toml_problem(e)}; run `belay-tui update` to write it again"
             ) from None
         try:
             entries = [_entry(raw) for raw in data.get("dependency", [])]

@@ -69,7 +69,8 @@ belay-tui install --run main.py    # put everything on the board and run main.py
 ```
 """
 
-_GITIGNORE = "__pycache__/\n*.pyc\n"
+# The session log records every REPL line typed: not something to commit with .belay/.
+_GITIGNORE = "__pycache__/\n*.pyc\n.belay/session.log*\n"
 
 
 def new_project(path: str | Path, name: str | None = None) -> list[Path]:

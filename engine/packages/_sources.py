@@ -75,6 +75,29 @@ def classify(uri: str, root: Path) -> Origin:
     return Origin("local", str(local))
 
 
+def dependency_name(uri: str) -> str | None:
+    """The name Belay's ``add URI`` gives a dependency: an index package's own name, a
+    repository's or file's last path part (``github:user/repo/ssd1306.py@v1`` -> ``ssd1306``,
+    ``github:user/repo`` -> ``repo``), a local folder's name; made an identifier. None when
+    nothing usable is left."""
+    scheme = urlparse(uri).scheme.lower()
+    rest = uri[len(scheme) + 1 :] if scheme in ("mip", *_GIT_HOSTS) else uri
+    if scheme in ("http", "https", "file"):
+        rest = urlparse(uri).path
+    elif scheme == "mip" or scheme in _GIT_HOSTS or _INDEX_NAME.match(rest.split("@")[0]):
+        rest = _split_version(rest)[0]
+    parts = [p for p in rest.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    while parts and parts[-1] in ("package.json", "__init__.py"):
+        parts.pop()
+    if not parts:
+        return None
+    name = parts[-1]
+    for suffix in (*_FILE_SUFFIXES, ".git"):
+        name = name.removesuffix(suffix)
+    name = re.sub(r"\W", "_", name)
+    return name if name.isidentifier() else None
+
+
 def raw_url(host: str, user: str, repo: str, path: str, ref: str = "HEAD") -> str:
     """The raw-file URL of ``path`` at ``ref`` in a GitHub or GitLab repository."""
     return _GIT_HOSTS[host].format(user=user, repo=repo, ref=ref, path=path).rstrip("/")

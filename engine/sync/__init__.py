@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from ..exceptions import ConnectionLost
+from ._dependencies import sync_dependencies
 from ._local import DEFAULT_IGNORE, ignore_spec, project_ignore
 from ._paths import DEFAULT_KEEP
 from ._plan import ACTIONS, BoardInfo, SyncEntry, SyncOptions, SyncPlan, make_plan
@@ -38,6 +39,7 @@ __all__ = [
     "plan",
     "project_ignore",
     "sync",
+    "sync_dependencies",
 ]
 
 

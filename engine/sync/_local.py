@@ -1,21 +1,25 @@
 """The host side of a plan: which files of the folder go to the board, and which are left out.
 
-Folders are walked with symlinks followed (a linked shared library syncs like a copy), but
-a link back to a folder already being walked is a loop and is skipped, as are broken links
-and names the board could not store. Host files are only read.
+Folders are walked with symlinks followed when they stay inside the project (a linked
+shared library syncs like a copy). A link leading out of it (``board/etc -> /etc``, a link
+to ``~/.ssh`` in a cloned project) is skipped with a :class:`~engine.exceptions.LinkWarning`
+naming it, unless ``follow_links`` is set. A link back to a folder already being walked is a
+loop and is skipped, as are broken links and names the board could not store. Host files are
+only read.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
-from ..exceptions import SyncError
+from ..exceptions import LinkWarning, SyncError
 from ._board import TEMP_SUFFIX
 
 # Belay's defaults: never worth a board's flash.
@@ -46,6 +50,35 @@ class LocalTree:
     dirs: set[str]
     skipped: list[Skipped]
     single: bool  # the folder argument was a single file
+    boundary: Path | None = None  # links may lead anywhere below it; None: anywhere at all
+
+    def leads_out(self, path: Path, rel: str) -> bool:
+        """True (and a warning, and a skipped entry) when ``path`` is a symlink whose target
+        lies outside the boundary."""
+        if self.boundary is None or not path.is_symlink():
+            return False
+        target = path.resolve()
+        if target.is_relative_to(self.boundary):
+            return False
+        self.skipped.append(Skipped(rel, f"symlink out of the project to {target}"))
+        warnings.warn(
+            f"skipped {path}: a symlink leading out of the project to {target} "
+            "(--follow-links, or follow_links=True, syncs it)",
+            LinkWarning,
+            stacklevel=2,
+        )
+        return True
+
+
+def project_root(folder: Path) -> Path:
+    """The folder of the nearest ``pyproject.toml`` at or above ``folder`` (resolved), else
+    ``folder`` itself: what links must stay inside."""
+    folder = folder.resolve()
+    start = folder if folder.is_dir() else folder.parent
+    for parent in (start, *start.parents):
+        if (parent / "pyproject.toml").is_file():
+            return parent
+    return start
 
 
 def project_ignore(folder: Path) -> tuple[str, ...]:
@@ -71,16 +104,23 @@ def ignore_spec(patterns: Iterable[str]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
-def scan(folder: Path, spec: pathspec.PathSpec, only: Iterable[str] | None = None) -> LocalTree:
-    """Walk ``folder`` (or, with ``only``, just those relative paths below it)."""
+def scan(
+    folder: Path,
+    spec: pathspec.PathSpec,
+    only: Iterable[str] | None = None,
+    follow_links: bool = False,
+) -> LocalTree:
+    """Walk ``folder`` (or, with ``only``, just those relative paths below it).
+    ``follow_links``: follow symlinks that lead out of the project too."""
+    boundary = None if follow_links else project_root(folder)
     if folder.is_file():
-        tree = LocalTree({}, set(), [], single=True)
+        tree = LocalTree({}, set(), [], single=True, boundary=boundary)
         _add_file(tree, folder.name, folder)
         return tree
     if not folder.is_dir():
         what = "is not a folder or a file" if folder.exists() else "does not exist"
         raise SyncError(f"{folder} {what}")
-    tree = LocalTree({}, set(), [], single=False)
+    tree = LocalTree({}, set(), [], single=False, boundary=boundary)
     root_id = _dir_id(folder)
     if only is None:
         _walk(tree, folder, "", spec, {root_id})
@@ -89,6 +129,8 @@ def scan(folder: Path, spec: pathspec.PathSpec, only: Iterable[str] | None = Non
         path = folder / rel
         if _ignored(spec, rel, path.is_dir()):
             tree.skipped.append(Skipped(rel, "ignored"))
+        elif tree.leads_out(path, rel):
+            continue
         elif path.is_dir():
             tree.dirs.add(rel)
             _walk(tree, path, rel, spec, {root_id, _dir_id(path)})
@@ -117,6 +159,8 @@ def _walk(tree: LocalTree, path: Path, rel: str, spec: pathspec.PathSpec, seen: 
             reason = "ignored"
         if reason is not None:
             tree.skipped.append(Skipped(child + ("/" if is_dir else ""), reason))
+        elif entry.is_symlink() and tree.leads_out(Path(entry.path), child):
+            continue
         elif is_dir:
             ident = _dir_id(Path(entry.path))
             if ident in seen:

@@ -52,6 +52,7 @@ class SyncOptions:
     minify: bool = True
     mpy_cross_binary: str | bool | None = None
     only: tuple[str, ...] | None = None
+    follow_links: bool = False  # follow symlinks that lead out of the project too
 
     @classmethod
     def make(
@@ -63,6 +64,7 @@ class SyncOptions:
         minify: bool = True,
         mpy_cross_binary: str | os.PathLike | bool | None = None,
         only: list[str] | tuple[str, ...] | None = None,
+        follow_links: bool = False,
     ) -> SyncOptions:
         """Belay's argument forms (a string or a list) turned into hashable values."""
         return cls(
@@ -75,6 +77,7 @@ class SyncOptions:
             if isinstance(mpy_cross_binary, os.PathLike)
             else mpy_cross_binary,
             only=None if only is None else tuple(only),
+            follow_links=follow_links,
         )
 
     def whole(self) -> SyncOptions:
@@ -241,7 +244,7 @@ def make_plan(device: Device, options: SyncOptions) -> SyncPlan:
     only = None
     if options.only is not None:
         only = sorted({check_relative(p, "path") for p in options.only})
-    tree = scan(options.folder, ignore_spec(patterns), only)
+    tree = scan(options.folder, ignore_spec(patterns), only, options.follow_links)
     if tree.single:
         keep = {""}  # a single file: everything else on the board stays
         only = list(tree.files)

@@ -5,8 +5,9 @@ top of it. ``open_transport`` picks the implementation from the port string.
 """
 
 from ._base import Transport
+from ._exec import ExecTransport
 from ._open import open_transport
 from ._serial import SerialTransport
 from ._webrepl import WebreplTransport
 
-__all__ = ["SerialTransport", "Transport", "WebreplTransport", "open_transport"]
+__all__ = ["ExecTransport", "SerialTransport", "Transport", "WebreplTransport", "open_transport"]

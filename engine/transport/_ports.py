@@ -8,6 +8,7 @@ pure function of a port list, so recorded lists test it without hardware.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,6 +161,21 @@ def describe_ports(ports: Iterable[PortInfo] | None = None) -> str:
     if not ports:
         return "none (try 'virtual' for the virtual board)"
     return ", ".join(f"{p.device} ({p.usb_id or p.description or 'serial'})" for p in ports)
+
+
+def usb_spec_from_json(text: str) -> str:
+    """Belay's ``BELAY_DEVICE='{"vid": 11914, "pid": 5, "serial_number": "E66"}'`` (what
+    ``belay select`` prints) as our ``usb:2e8a:0005:E66``."""
+    try:
+        spec = json.loads(text)
+        vid, pid = int(spec["vid"]), int(spec["pid"])
+    except (ValueError, TypeError, KeyError):
+        raise DeviceNotFoundError(
+            f"{text!r} is not a USB specification: give vid and pid, e.g. "
+            '{"vid": 11914, "pid": 5}'
+        ) from None
+    serial = spec.get("serial_number")
+    return f"usb:{vid:04x}:{pid:04x}" + (f":{serial}" if serial else "")
 
 
 def parse_usb_spec(spec: str) -> tuple[int, int, str | None]:

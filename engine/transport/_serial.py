@@ -10,6 +10,7 @@ import serial
 
 from ..exceptions import ConnectionLost, DeviceNotFoundError, PortBusyError
 from ._base import Transport
+from ._fd import write_all
 from ._ports import describe_ports
 
 
@@ -92,14 +93,7 @@ class SerialTransport(Transport):
             if self._fd is None:
                 self._ser.write(data)
                 return
-            view = memoryview(data)
-            while view:
-                try:
-                    n = os.write(self._fd, view)
-                except BlockingIOError:
-                    select.select([], [self._fd], [], 1.0)
-                    continue
-                view = view[n:]
+            write_all(self._fd, data)
         except (OSError, serial.SerialException, ValueError, TypeError) as e:
             raise ConnectionLost(f"lost {self.port}: {e}") from None
 

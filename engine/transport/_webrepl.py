@@ -25,6 +25,7 @@ from ..exceptions import (
     DeviceTimeoutError,
     FeatureUnavailableError,
     InternalError,
+    PasswordRequired,
     PyboardException,
 )
 from . import _webrepl_protocol as wire
@@ -68,9 +69,7 @@ class WebreplTransport(Transport):
         self._owed: PendingPuts | None = None  # puts whose replies are still to be read
         secret = Secret.wrap(password)
         if secret is None or not len(secret):
-            raise AuthenticationError(
-                f"{self.url} needs the WebREPL password: pass password= or set BELAY_PASSWORD"
-            )
+            raise PasswordRequired(self.url)
         if "\r" in secret.reveal() or "\n" in secret.reveal():
             raise AuthenticationError("a WebREPL password cannot contain a line end")
         self._ws = self._open(host, port)
