@@ -100,7 +100,10 @@ class BelayApp(App[int]):
         password: str | None = None,
         attempts: int = -1,
         more_ports: Iterable[str] = (),
+        timeout: float = 5.0,
     ) -> None:
+        """``attempts`` and ``timeout`` (seconds to wait for a protocol reply) are the
+        :class:`~engine.Device`'s."""
         super().__init__()
         self.project = project
         self.console_settings = console_settings(project)
@@ -108,12 +111,19 @@ class BelayApp(App[int]):
         self.session_log = SessionLog.for_project(project, password)
         self._password = password
         self._attempts = attempts
+        self._timeout = timeout
         ports = [port, *more_ports]
         labels = board_labels(ports)
         #: Every board of the session, in the order given; ``session`` is the one shown.
         self.sessions = [
             Session(
-                self, p, password=password, log=self.session_log, attempts=attempts, label=label
+                self,
+                p,
+                password=password,
+                log=self.session_log,
+                attempts=attempts,
+                label=label,
+                timeout=timeout,
             )
             for p, label in zip(ports, labels, strict=True)
         ]
@@ -198,6 +208,7 @@ class BelayApp(App[int]):
             log=self.session_log,
             attempts=self._attempts,
             label=labels[-1],
+            timeout=self._timeout,
         )
         self.sessions.append(session)
         self.session_log.write("board", f"added {session.label}")

@@ -41,6 +41,8 @@ PANES = (
         "The board's files, folder by folder, with sizes; files that differ from the project "
         "(as the Sync pane's plan says) are marked. Open, edit and save (warned if the board's "
         "copy changed), download, upload, delete, new folder, rename.",
+    ),
+    (
         "Boards (F6)",
         "Every board of the session with its state, port and last sync; Enter shows one "
         "(the REPL, the panes and the status bar follow it), a adds one by its port.",

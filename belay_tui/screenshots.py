@@ -21,9 +21,11 @@ from pathlib import Path
 
 from textual.command import CommandList
 from textual.pilot import Pilot
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from engine.emulator import FIXED_FIGURES_ENV
-from engine.events import LinkPhase
+from engine.events import LinkPhase, Progress
 
 from .app import BelayApp
 
@@ -54,7 +56,7 @@ def make_demo_project(folder: Path) -> Path:
     return folder
 
 
-async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 20):
+async def until(pilot: Pilot, condition: Callable[[], object], what: str, timeout: float = 30):
     """Let the app run until ``condition()`` holds."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -120,7 +122,7 @@ async def lost(pilot: Pilot) -> None:
 
 
 async def syncing(pilot: Pilot) -> None:
-    """A sync caught mid-transfer on a slow link, with a REPL line waiting for it."""
+    """A sync held mid-transfer on a slow link, with a REPL line waiting for it."""
     await settle(pilot)
     app: BelayApp = pilot.app
     board = app.session.board
@@ -128,17 +130,22 @@ async def syncing(pilot: Pilot) -> None:
     await pilot.press("f3")
     await until(pilot, lambda: app.focused is app.query_one("#sync-tree"), "the sync pane")
     await until(pilot, lambda: app.sync_pane.plan is not None and app.session.idle, "the plan")
-    # At this rate the small files' bytes are through at once, and the big file's first
-    # chunk counts only after about 11 s, so a loaded machine still catches the same moment.
-    # Slower would hold the picture longer but starve the sync: the board acknowledges every
-    # KB it takes, and after 5 s without a byte from it the sync gives up.
-    board.bps = 400
+
+    def hold_after_small_files(event: object) -> None:
+        # On the sync's thread, as the last small file goes out and before the big file's
+        # first bytes can reach the board: the picture shows this point on any machine.
+        if isinstance(event, Progress) and event.item == "/main.py":
+            board.hold()
+
+    app.session.events.subscribe(hold_after_small_files)
     await pilot.press("s")
-    bar = app.query_one("#sync-progress")
-    await until(pilot, lambda: bar.total > 1 and bar.progress > 0, "the first file's progress")
+    item = app.query_one("#sync-item")
+    await until(pilot, lambda: str(item.render()).startswith("/main.py"), "the held transfer")
     await pilot.press("f2")
     await until(pilot, lambda: app.focused is app.repl.input, "the console")
-    await pilot.press(*"led.value()", "enter", "f3")
+    await pilot.press(*"led.value()", "enter")
+    await until(pilot, lambda: app.repl.pending, "the line to wait")
+    await pilot.press("f3")
 
 
 async def dependency_error(pilot: Pilot) -> None:
@@ -150,9 +157,11 @@ async def dependency_error(pilot: Pilot) -> None:
     await until(pilot, lambda: app.deps_pane.rows, "the rows")
     await pilot.press("U")
     await until(pilot, lambda: app.deps_pane.busy is None and app._notifications, "the update")
-    table = app.query_one("#deps-table")
-    locked = lambda: str(table.get_cell("main/helpers", "status")) == "ok"  # noqa: E731
-    await until(pilot, locked, "the table to reload")
+    table = app.query_one("#deps-table", DataTable)
+    # The lock column is filled only by the reload, and the table sizes its columns to new
+    # rows when it is next idle: until then a picture would show the old widths.
+    lock = table.columns[ColumnKey("lock")]
+    await until(pilot, lambda: lock.content_width == 8, "the reloaded table's widths")
 
 
 async def boards(pilot: Pilot) -> None:
@@ -243,10 +252,13 @@ def scene_app(name: str, project: Path) -> BelayApp:
     """The app a scene runs in. A lost board stays lost (no reconnect tries counting up), so
     the picture holds still; toasts stay until the picture is taken, however slowly a
     loaded machine gets there (they would go after 5 s)."""
+    # The syncing scene's held transfer waits for the board's acknowledgements as long as the
+    # picture takes, where a board would be given up after 5 s.
+    timeout = 600 if name == "syncing" else 5.0
     if name == "boards":  # the third board stays lost, too
         app = BelayApp("virtual", project, attempts=0, more_ports=["virtual", "virtual"])
     else:
-        app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1)
+        app = BelayApp("virtual", project, attempts=0 if name == "lost" else -1, timeout=timeout)
     app.NOTIFICATION_TIMEOUT = 600
     return app
 

@@ -66,9 +66,11 @@ class Session:
         log: SessionLog,
         attempts: int = -1,
         label: str | None = None,
+        timeout: float = 5.0,
     ) -> None:
         self.app = app
         self.attempts = attempts  # reconnect tries after a loss, 1 s apart; negative: no limit
+        self.timeout = timeout  # seconds to wait for a protocol reply
         self.port = port
         self.label = label or (VIRTUAL_LABEL if port == VIRTUAL else port)
         self.log = log
@@ -226,6 +228,7 @@ class Session:
                 self.port,  # "virtual": the device starts the board, and owns it
                 attempts=self.attempts,
                 password=self._password,
+                timeout=self.timeout,
                 output=self._on_output,
                 events=self.events,
             )

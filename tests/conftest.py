@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 
@@ -9,6 +10,13 @@ import pytest
 
 from engine import Device, EventBus, VirtualBoard
 from engine.events import Event
+
+# A suite started in the background by a shell without job control (``pytest ... &`` in a
+# script, some CI runners) inherits SIGINT ignored, and so would every program it starts:
+# the tests of Ctrl-C on the host would wait forever. Python's own handler is restored here,
+# and children, which get the default disposition back on exec, install theirs.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

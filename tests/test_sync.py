@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -17,9 +18,13 @@ from engine.sync import sync
 
 
 def files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by relative posix path."""
-    paths = sorted(p for p in root.rglob("*") if p.is_file())
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
+    """Every file under ``root`` by relative posix path. A file the board removes between
+    the listing and the read (a test waiting for that very removal) is left out."""
+    found = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        with contextlib.suppress(FileNotFoundError):
+            found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
 
 
 def dirs(root: Path) -> set[str]:

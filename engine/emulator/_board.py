@@ -150,6 +150,22 @@ class VirtualBoard:
         if self._relay:
             self._relay.set_bps(value)
 
+    def hold(self, after: int = 0) -> None:
+        """A test option: the link carries ``after`` more bytes to the board, then holds the
+        rest of what the host sends (the board's output still flows) until :meth:`release`.
+
+        It stops a transfer at a known point however loaded the machine is, where a slow
+        ``bps`` only makes that point likely. The host's own timeouts still run: a tool
+        waiting on the board gives up after its reply timeout.
+        """
+        if self._relay is not None:
+            self._relay.hold(after)
+
+    def release(self) -> None:
+        """The held link carries the host's bytes again."""
+        if self._relay is not None:
+            self._relay.release()
+
     def unplug(self) -> None:
         """Pull the cable: the port disappears and the (USB-powered) board stops."""
         self._unplug()

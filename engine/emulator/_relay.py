@@ -65,6 +65,7 @@ class Relay:
         self._wake_r, self._wake_w = os.pipe()
         self._stop = False
         self._sigint_hold = 0.0  # monotonic time before which a Ctrl-C waits
+        self._hold: int | None = None  # bytes the board may still take before the link holds
         self.interp = spawn("power-on")
         self._swallow_banner(raw=False, keep=True)
         self.thread = threading.Thread(target=self._run, name="virtual-board-relay", daemon=True)
@@ -75,6 +76,18 @@ class Relay:
     def set_bps(self, bps: int) -> None:
         self.to_board.bps = bps
         self.to_host.bps = bps
+        self._wake()
+
+    def hold(self, after: int = 0) -> None:
+        """Deliver ``after`` more bytes to the board, then hold the host's bytes back
+        (the board's output still flows) until :meth:`release`."""
+        with self._swap_lock:  # not between the loop's count of a write and its delivery
+            self._hold = after
+        self._wake()
+
+    def release(self) -> None:
+        with self._swap_lock:
+            self._hold = None
         self._wake()
 
     def stop(self) -> None:
@@ -217,6 +230,7 @@ class Relay:
             if (
                 self._in
                 and not self._input_held
+                and self._open_to_board()
                 and self.to_board.allowance() > 0
                 and not self._held()
             ):
@@ -237,7 +251,7 @@ class Relay:
         waits = [0.5]
         if self._out:
             waits.append(self.to_host.wait_time() or 0.05)
-        if self._in and not self._input_held:
+        if self._in and not self._input_held and self._open_to_board():
             held = self._sigint_hold - time.monotonic() if self._held() else 0
             waits.append(held or self.to_board.wait_time() or 0.05)
         return max(0.0005, min(waits))
@@ -288,6 +302,8 @@ class Relay:
         if not self._in or self._input_held or self._refuse_raw_paste():
             return
         n = min(len(self._in), self.to_board.allowance())
+        if self._hold is not None:
+            n = min(n, self._hold)
         if n <= 0:
             return
         chunk = bytes(self._in[:n])
@@ -299,7 +315,7 @@ class Relay:
                 self._sigint_hold = time.monotonic() + SIGINT_SPACING
                 self.interp.interrupt()
                 del self._in[:1]
-                self.to_board.spend(1)
+                self._delivered(1)
                 return
             cut = chunk.find(b"\x03", 1)
         if cut > 0:
@@ -311,8 +327,17 @@ class Relay:
         except OSError:
             return
         del self._in[:sent]
-        self.to_board.spend(sent)
+        self._delivered(sent)
         self._tail = b""
+
+    def _delivered(self, n: int) -> None:
+        self.to_board.spend(n)
+        if self._hold is not None:
+            self._hold -= n
+
+    def _open_to_board(self) -> bool:
+        """Whether the link may carry bytes to the board (not held by :meth:`hold`)."""
+        return self._hold is None or self._hold > 0
 
     def _refuse_raw_paste(self) -> bool:
         """Firmware without raw-paste answers its request at the raw prompt with ``R\x00``.

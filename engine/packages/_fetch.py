@@ -8,6 +8,8 @@ quicker (``fs get`` is timed against mpremote as a whole command).
 
 from __future__ import annotations
 
+import errno
+import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -21,6 +23,7 @@ ProgressFn = Callable[[int, int], None]  # (bytes done, bytes expected or 0)
 
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _USER_AGENT = "belay-tui"
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH}
 
 
 class Fetcher:
@@ -102,5 +105,22 @@ def _reason(e: httpx.TransportError) -> str:
 
     text = str(e) or type(e).__name__
     if isinstance(e, httpx.ConnectError):
-        return f"cannot connect ({text})"
+        return f"cannot connect ({_os_reason(e) or text})"
     return text
+
+
+def _os_reason(e: BaseException) -> str | None:
+    """The same words on every system for the usual reasons a connection fails (the OS's
+    own text differs: ``[Errno 111] Connection refused`` on Linux, errno 61 on macOS)."""
+    cause: BaseException | None = e
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "host not found"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+            return "network unreachable"
+        cause = cause.__cause__ or cause.__context__
+    return None

@@ -25,8 +25,10 @@ def project(tmp_path) -> Path:
 
 @pytest.fixture
 def make_app(project) -> Callable[..., BelayApp]:
-    def make(port: str = "virtual", password: str | None = None, attempts: int = -1) -> BelayApp:
-        return BelayApp(port, project, password, attempts)
+    def make(
+        port: str = "virtual", password: str | None = None, attempts: int = -1, timeout=5.0
+    ) -> BelayApp:
+        return BelayApp(port, project, password, attempts, timeout)
 
     return make
 

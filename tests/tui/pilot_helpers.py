@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from waiting import TIMEOUT
+
 
 async def until(
-    pilot, condition: Callable[[], object], what: str | Callable[[], str] = "", timeout=20.0
+    pilot, condition: Callable[[], object], what: str | Callable[[], str] = "", timeout=TIMEOUT
 ):
     """Let the app run until ``condition()`` holds (a condition, not a fixed sleep).
     ``what`` names it for the timeout error (a callable: computed then)."""

@@ -10,6 +10,7 @@ from textual.widgets import ProgressBar, Tree
 
 from belay_tui.app import BelayApp
 from belay_tui.sync_source import NO_SOURCE, find_sync_source
+from engine.events import Progress
 
 
 def board_folder(project, files: dict[str, str | bytes]):
@@ -146,29 +147,39 @@ async def test_dry_run_sees_a_changed_file(make_app, project):
 
 
 async def test_repl_waits_while_a_sync_runs_and_progress_follows(make_app, project):
-    blob = random.Random(7).randbytes(24_000)  # incompressible: 8 s at 3000 B/s
+    blob = random.Random(7).randbytes(24_000)  # incompressible: several chunks
     board_folder(project, {"a.py": "A = 1\n", "blob.bin": blob})
-    app = make_app()
+    # The held sync waits for the board as long as the checks below take on a loaded machine.
+    app = make_app(timeout=60)
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
         await show_sync(pilot)
         await planned(pilot)
-        app.session.board.bps = 3000
+        board = app.session.board
+
+        def hold_after_first_file(event) -> None:
+            # On the sync's thread, before the blob's first chunk can reach the board: the
+            # sync stays running until the release, however slow the machine.
+            if isinstance(event, Progress) and event.item == "/a.py":
+                board.hold()
+
+        app.session.events.subscribe(hold_after_first_file)
         await pilot.press("s")
-        running = lambda: app.session.running  # noqa: E731
-        await until(pilot, lambda: running() and running().label == "sync", "the sync")
+        bar = app.query_one("#sync-progress", ProgressBar)
+        await until(pilot, lambda: bar.progress > 0, "the first file's progress")
+        assert app.session.running is not None and app.session.running.label == "sync"
         # Keys are slow to deliver while the app is this busy: submit the line directly.
         app.repl.input.load_text("1+1")
         app.repl.input.submit()
-        await pilot.pause()
-        state = text_of(app, "#repl-state")
-        assert state == "input waits: the board is busy with sync · 1 line queued"
+        queued = "input waits: the board is busy with sync · 1 line queued"
+        await until(pilot, lambda: text_of(app, "#repl-state") == queued, "the line to queue")
         assert "busy: sync" in str(app.status_bar.render())
+        assert bar.progress < bar.total and app.repl.pending == 1
+        board.release()
         await until(pilot, lambda: not app.repl.pending, "the queued line")
         assert app.sync_pane.last is not None, text_of(app, "#sync-last")
         assert app.repl.transcript.plain.splitlines()[-2:] == [">>> 1+1", "2"]
-        assert (app.session.board.root / "blob.bin").read_bytes() == blob
-        bar = app.query_one("#sync-progress", ProgressBar)
+        assert (board.root / "blob.bin").read_bytes() == blob
         assert bar.progress == bar.total > 20_000  # it followed the progress to the end
 
 
