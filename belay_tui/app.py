@@ -99,6 +99,7 @@ class BelayApp(App[int]):
         project: Path,
         password: str | None = None,
         attempts: int = -1,
+        *,
         more_ports: Iterable[str] = (),
         timeout: float = 5.0,
     ) -> None:

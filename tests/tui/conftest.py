@@ -28,7 +28,7 @@ def make_app(project) -> Callable[..., BelayApp]:
     def make(
         port: str = "virtual", password: str | None = None, attempts: int = -1, timeout=5.0
     ) -> BelayApp:
-        return BelayApp(port, project, password, attempts, timeout)
+        return BelayApp(port, project, password, attempts, timeout=timeout)
 
     return make
 
