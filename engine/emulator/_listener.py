@@ -52,7 +52,7 @@ class Listener:
             return
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
         sock.close()
 

@@ -24,6 +24,7 @@ from ..exceptions import BelayException, ConnectionLost, FeatureUnavailableError
 from ..transport import SerialTransport
 from ..transport import _webrepl_protocol as wire
 from ._delay import DelayLine
+from ._listener import Listener
 from ._webrepl_files import FileChannel
 from ._websocket import (
     BINARY,
@@ -72,13 +73,12 @@ class WebreplServer:
         root: Path,
         latency: float = 0.0,
     ) -> None:
-        self.host, self.port = parse_address(address)
+        host, port = parse_address(address)
         self._password = check_password(password)
         self.board_port = board_port
         self.root = root
         self.latency = latency
-        self._listener: socket.socket | None = None
-        self._thread: threading.Thread | None = None
+        self._listener = Listener(host, port, "webrepl-accept", self._take)
         self._session: _Session | None = None
         self._lock = threading.RLock()
         self._freed = threading.Condition(self._lock)  # notified when a session ends
@@ -89,25 +89,10 @@ class WebreplServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        return f"ws://{self._listener.host}:{self._listener.port}"
 
     def start(self) -> None:
-        self._listen()
-
-    def _listen(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind((self.host, self.port))
-        except OSError as e:
-            listener.close()
-            raise FeatureUnavailableError(f"cannot serve WebREPL on {self.url}: {e}") from None
-        listener.listen(1)
-        listener.settimeout(0.25)  # so the accept loop sees stop()
-        self.port = listener.getsockname()[1]  # a replug comes back on the same port
-        self._listener = listener
-        self._thread = threading.Thread(target=self._accept, name="webrepl-accept", daemon=True)
-        self._thread.start()
+        self._listener.start(f"WebREPL on {self.url}")  # a replug comes back on the same port
 
     def stop(self) -> None:
         """Stop listening and drop the client (the board lost power)."""
@@ -127,19 +112,12 @@ class WebreplServer:
         while (left := self._back_at - time.monotonic()) > 0:
             time.sleep(min(left, 0.05))  # a simulated radio's downtime: nothing to wait on
         with self._lock:
-            if self._back_at and self._listener is None:
+            if self._back_at and not self._listener.serving:
                 self._back_at = 0.0
-                self._listen()
+                self.start()
 
     def _stop_listening(self) -> None:
-        listener, self._listener = self._listener, None
-        if listener is None:
-            return
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # wakes accept() at once on Linux
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(5)
-        listener.close()
+        self._listener.stop()
 
     def drop_client(self, wait: bool = True) -> None:
         """End the current session, as a board's reboot does. ``wait=False``: end it from
@@ -153,27 +131,21 @@ class WebreplServer:
         else:
             threading.Thread(target=session.end, name="webrepl-drop", daemon=True).start()
 
-    def _accept(self) -> None:
-        while (listener := self._listener) is not None:
-            try:
-                sock, _addr = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+    def _take(self, sock: socket.socket) -> None:
+        """A client connected (from the listener's accept thread)."""
+        if not self._wait_for_leaver():
+            sock.close()  # a board rejects a concurrent connection outright
+            return
+        with self._lock:
+            if self._session is not None or not self._listener.serving:
+                sock.close()
                 return
-            if not self._wait_for_leaver():
-                sock.close()  # a board rejects a concurrent connection outright
-                continue
-            with self._lock:
-                if self._session is not None or self._listener is None:
-                    sock.close()
-                    continue
-                try:
-                    session = self._session = _Session(self, sock)
-                except OSError:  # the client already left
-                    sock.close()
-                    continue
-            session.start()
+            try:
+                session = self._session = _Session(self, sock)
+            except OSError:  # the client already left
+                sock.close()
+                return
+        session.start()
 
     def _wait_for_leaver(self) -> bool:
         """Whether the slot is free, once a session whose client has just left has wound
