@@ -7,6 +7,7 @@ is echoed, and a board traceback is highlighted.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -31,11 +32,12 @@ from .settings import ConsoleSettings
 from .transcript import Transcript
 
 IDLE_HINT = "Enter runs · a blank line ends a block · ↑↓ history · ^c interrupt · ^d reset"
-#: Seconds between two looks at the board's output: about a frame.
-FRAME = 1 / 60
-#: Characters of output shown per frame at most, so that keys still echo during a flood
-#: (about 3,000 short lines: a few milliseconds of work).
-CHUNK = 16 * 1024
+#: Characters of output taken per frame at most: a backlog shows over several frames, each
+#: a few milliseconds of work, so that keys typed meanwhile still echo at once.
+CHUNK = 64 * 1024
+#: Seconds after which output asked to be shown after the next refresh is shown anyway: the
+#: screen that was to refresh (a dialog) may have closed first, taking the request along.
+DRAIN_GUARD = 0.25
 
 
 def highlighted(code: str, lexer: str) -> Text:
@@ -125,7 +127,7 @@ class ReplConsole(Vertical):
         #: Called with each piece of board output shown (the plot reads numbers from it).
         self.output_listeners: list[Callable[[str], None]] = []
         self._after: deque[tuple[int, Callable[[], None]]] = deque()  # (output position, work)
-        self._draining = False
+        self._drain_asked: float | None = None  # when output last asked to be shown
         self._highlighter = ReprHighlighter()
         # REPL lines submitted and not yet finished: their code and echo prompt.
         self._pending: dict[Job, tuple[str, str]] = {}
@@ -144,6 +146,7 @@ class ReplConsole(Vertical):
         # Pygments builds a lexer's tables on first use (a third of a second): not while
         # the first line typed waits for its echo.
         self.run_worker(warm_lexers, thread=True, group="warm-up")
+        self.set_interval(DRAIN_GUARD, self._drain_if_forgotten)
 
     @property
     def transcript(self) -> Transcript:
@@ -246,10 +249,17 @@ class ReplConsole(Vertical):
     # -- board output and notes ----------------------------------------------------------
 
     def output_arrived(self) -> None:
-        """The board printed: show it from the next frame on."""
-        if not self._draining:
-            self._draining = True
-            self.set_timer(FRAME, self._drain)
+        """The board printed: show it right after the next frame is drawn (at once when
+        nothing waits to be drawn). Taking output between frames, rather than on a timer of
+        its own, keeps that work from delaying a frame, and with it the echo of a key."""
+        if self._drain_asked is None:
+            self._drain_asked = time.monotonic()
+            self.call_after_refresh(self._drain)
+
+    def _drain_if_forgotten(self) -> None:
+        asked = self._drain_asked
+        if asked is not None and time.monotonic() - asked > DRAIN_GUARD:
+            self._drain()
 
     def after_output(self, mark: int, work: Callable[[], None]) -> None:
         """Run ``work`` once the output before position ``mark`` is shown: a line's echo and
@@ -261,8 +271,9 @@ class ReplConsole(Vertical):
             self.output_arrived()
 
     def _drain(self) -> None:
-        """Show one frame's worth of output, and what waited for it; again next frame while
-        more waits."""
+        """Show one frame's worth of output, and what waited for it; again after the next
+        frame while more waits."""
+        self._drain_asked = None
         buffer = self.session.output
         limit = CHUNK
         if self._after:
@@ -276,7 +287,6 @@ class ReplConsole(Vertical):
                 listener(text)
         while self._after and self._after[0][0] <= buffer.taken:
             self._after.popleft()[1]()
-        self._draining = False
         if buffer.mark > buffer.taken or self._after:
             self.output_arrived()
 

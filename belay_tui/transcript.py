@@ -44,7 +44,9 @@ class Transcript(ScrollView, can_focus=True):
     """Scrollback of lines with an open last line for streamed output."""
 
     DEFAULT_CSS = """
-    Transcript { background: $surface; overflow-y: auto; overflow-x: hidden; }
+    Transcript {
+        background: $surface; overflow-y: auto; overflow-x: hidden;
+    }
     """
 
     def __init__(self, max_lines: int = DEFAULT_SCROLLBACK, **kwargs) -> None:
@@ -98,7 +100,10 @@ class Transcript(ScrollView, can_focus=True):
         closed = bool(rest) and not rest[-1]
         if closed:
             rest.pop()
-        self._extend([Text(part, style=style) for part in rest] if style else rest)
+        if style:
+            self._extend([Text(part, style=style) for part in rest])
+        else:  # checked in one pass over the text, not line by line
+            self._extend(rest, simple="\t" not in text and text.isascii())
         self._open = not closed
         self._open_style = style
         self._changed()
@@ -121,18 +126,24 @@ class Transcript(ScrollView, can_focus=True):
         width = self._width or 1
         return (cells - 1) // width + 1 if cells else 1
 
-    def _extend(self, lines: list[Line]) -> None:
+    def _extend(self, lines: list[Line], simple: bool = False) -> None:
+        """Append ``lines``; ``simple``: the caller knows them all to be ASCII strings
+        without tabs, whose length is their width in cells."""
         if not lines:
             return
-        for i, line in enumerate(lines):
-            if "\t" in (line if isinstance(line, str) else line.plain):
-                lines[i] = line.expandtabs() if isinstance(line, str) else _expanded(line)
-        plain = all(isinstance(line, str) and line.isascii() for line in lines)
-        cells = [len(line) for line in lines] if plain else [_cells(line) for line in lines]
+        if not simple:
+            for i, line in enumerate(lines):
+                if "\t" in (line if isinstance(line, str) else line.plain):
+                    lines[i] = line.expandtabs() if isinstance(line, str) else _expanded(line)
+            simple = all(isinstance(line, str) and line.isascii() for line in lines)
+        cells = list(map(len, lines)) if simple else [_cells(line) for line in lines]
         self._lines.extend(lines)
         self._cell_lens.extend(cells)
         total = self._ends[-1] if self._ends else 0
-        self._ends.extend(list(accumulate(map(self._height, cells), initial=total))[1:])
+        if max(cells) <= (self._width or 1):  # each on one row, as most output is
+            self._ends.extend(range(total + 1, total + len(lines) + 1))
+        else:
+            self._ends.extend(list(accumulate(map(self._height, cells), initial=total))[1:])
         self._trim()
 
     def _continue_last(self, more: str, style: str) -> None:
@@ -204,13 +215,15 @@ class Transcript(ScrollView, can_focus=True):
         follow = self._follow
         rows = self._ends[-1] if self._ends else 0
         size = Size(self._width, rows)
-        if self.show_vertical_scrollbar and rows > self.container_size.height:
-            # The scrollbar stays: only its thumb moves, and nothing else needs laying out.
-            self.set_reactive(Transcript.virtual_size, size)
-            self.vertical_scrollbar.window_virtual_size = rows
-            self.vertical_scrollbar.refresh()
+        overflows = rows > self.container_size.height
+        if overflows != self.show_vertical_scrollbar:
+            self.virtual_size = size  # the scrollbar comes or goes: a layout
         else:
-            self.virtual_size = size
+            # Nothing on screen moves but the scrollbar's thumb, if there is one: no layout.
+            self.set_reactive(Transcript.virtual_size, size)
+            if overflows:
+                self.vertical_scrollbar.window_virtual_size = rows
+                self.vertical_scrollbar.refresh()
         if follow:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
