@@ -312,7 +312,8 @@ class BelayApp(App[int]):
                     severity="error",
                 )
             return
-        was_usable = self.status_bar.status.usable
+        before = self.status_bar.status
+        was_usable = before.usable
         self.status_bar.status = status
         if status.usable and not was_usable:
             self.sync_pane.dry_run()  # (re)connected: compare the folder with this board
@@ -321,9 +322,11 @@ class BelayApp(App[int]):
             self.notify(
                 status.reason or status.state, title=f"link {status.state}", severity="error"
             )
-        if not (status.usable and was_usable):
-            # Busy and connected allow the same keys; redrawing the Footer at the start and
-            # end of every REPL line would cost frames while output floods in.
+        if (status.usable, status.state.down) != (was_usable, before.state.down):
+            # The keys allowed depend on these alone (see check_action). Busy and connected
+            # allow the same keys, and so do the first "connecting" and the start-up state:
+            # each redraw of the Footer lays the screen out twice, costing frames while
+            # output floods in or keys wait to be echoed.
             self.refresh_bindings()
 
     @while_running
