@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine import Completion, ConnectionLost, PyboardException, complete
+from engine import Completion, ConnectionLost, PyboardException, complete, run_pasted
 from engine.events import LinkPhase
 
 from .history import History
@@ -173,7 +173,7 @@ class ReplConsole(Vertical):
         def pasted(code: str | None) -> None:
             if code is not None:
                 self.input.remember(code.rstrip())
-                self.run_code(code, prompt="=== ")
+                self.run_code(code, paste=True)
 
         self.app.push_screen(PasteScreen(), pasted)
 
@@ -181,21 +181,30 @@ class ReplConsole(Vertical):
         message.stop()
         self.refresh_state()
 
-    def run_code(self, code: str, prompt: str = "") -> None:
-        """Run ``code`` on the board; ``prompt``: how its echo marks lines (``=== `` for the
-        paste box, as MicroPython's paste mode echoes)."""
+    def run_code(self, code: str, paste: bool = False) -> None:
+        """Run ``code`` on the board; the value of a final expression is shown. ``paste``:
+        from the paste box, run as MicroPython's paste mode runs a block (see
+        :mod:`engine.paste`), echoed with its ``===`` prompts."""
         if not code.strip():
             self.transcript.end_stream()
             self.transcript.write(Text(">>>", "bold green"))
             return
         self.session.log.write("repl", code)
-        job = self.session.submit(
-            "REPL",
-            lambda device: device(code, record=False, deserialize=False),
-            on_done=self._show_result,
-            on_error=self._show_error,
-        )
-        self._pending[job] = (code, prompt)
+        if paste:
+            job = self.session.submit(
+                "REPL",
+                lambda device: run_pasted(device, code),
+                on_done=lambda _nothing: self.transcript.end_stream(),
+                on_error=self._show_error,
+            )
+        else:
+            job = self.session.submit(
+                "REPL",
+                lambda device: device(code, record=False, deserialize=False),
+                on_done=self._show_result,
+                on_error=self._show_error,
+            )
+        self._pending[job] = (code, "=== " if paste else "")
         self.refresh_state()
 
     # -- completion ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult
 
-from engine.complete import completion_target
+from engine.complete import can_complete
 
 from .history import History
 
@@ -101,7 +101,7 @@ class ReplInput(TextArea):
         if event.key == "tab" and self.selection.is_empty:
             row, column = self.cursor_location
             before = self.document.get_line(row)[:column]
-            if completion_target(before) is not None:  # after a name: complete, not indent
+            if can_complete(before):  # after a name: complete, not indent
                 event.stop()
                 event.prevent_default()
                 self.post_message(self.CompletionWanted(before))

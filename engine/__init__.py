@@ -44,6 +44,7 @@ from .packages import (
     new_project,
     update,
 )
+from .paste import run_pasted
 from .proxy import ProxyObject
 from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
 from .transport._ports import PortInfo, attached_boards, pick_board
@@ -101,5 +102,6 @@ __all__ = [
     "load_project",
     "minify",
     "new_project",
+    "run_pasted",
     "update",
 ]

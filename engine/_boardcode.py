@@ -219,8 +219,54 @@ _Bi()
 del _Bi
 """
 
+# Sent with each completion of a module's name (``import ma`` Tab), not kept in the runtime:
+# most sessions never ask. _BM(path, prefix, inside): the names that start with ``prefix``
+# under the package at ``path`` (a list; empty for the top level): modules and packages on
+# the filesystem along sys.path and those already loaded; with ``inside``, also the names in
+# that module when it is loaded. It prints help('modules'), the firmware's built-in and
+# frozen modules, for the host to read. Nothing is imported: ``uos`` is the firmware's own
+# module, where ``import os`` would load an ``os.py`` found first on sys.path.
+MODULE_LISTING = """
+def _BM(p,q,i):
+    s=__import__('sys')
+    try:
+        o=__import__('uos')
+    except ImportError:
+        o=__import__('os')
+    n=set()
+    for d in s.path:
+        d='/'.join(([d] if d else [])+p)
+        try:
+            for e in o.ilistdir(d) if d else o.ilistdir():
+                f=e[0]
+                if e[1]&0x4000:
+                    n.add(f)
+                elif f[-3:]=='.py':
+                    n.add(f[:-3])
+                elif f[-4:]=='.mpy':
+                    n.add(f[:-4])
+        except Exception:
+            pass
+    m='.'.join(p)
+    h=m+'.' if m else ''
+    for k in s.modules:
+        if k.startswith(h):
+            n.add(k[len(h):].split('.')[0])
+    if i:
+        x=s.modules.get(m) or (globals().get(m) if len(p)==1 else None)
+        if type(x) is type(s):
+            n.update(dir(x))
+    try:
+        help('modules')
+    except Exception:
+        pass
+    return [k for k in n if k.startswith(q)]
+"""
+
 # Every global the runtime defines: no task may take one of these names.
-RESERVED = frozenset(re.findall(r"^(?:def |)(_B\w*)", _PRELUDE + _IMPLEMENTATION, re.M)) | {"_Bz"}
+RESERVED = frozenset(
+    re.findall(r"^(?:def |)(_B\w*)", _PRELUDE + _IMPLEMENTATION + MODULE_LISTING, re.M)
+) | {"_Bz"}
 
 
 def prelude(token: str, session: str, imports: bool = True) -> str:

@@ -7,15 +7,22 @@ path (or, without a path, the globals and builtins) that start with the prefix. 
 is reached only by looking names up — ``getattr`` along the path, never a call — so
 completing runs no user code beyond attribute lookup. Anything after a call or an index
 (``f().x``, ``a[0].x``) would need running code to know, and is not completed.
+
+After ``import`` or ``from``, a line completes to the names of modules the board can import:
+its built-in and frozen modules, and the ``.py`` and ``.mpy`` files and packages along its
+``sys.path`` (``import ma`` to ``machine``, ``import asyncio.co`` to ``core``); after
+``from pkg import``, to pkg's submodules, and its names once the board has it loaded. This is
+one call too, and it imports nothing.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._boardcode import RESERVED
+from ._boardcode import MODULE_LISTING, RESERVED
 from .exceptions import PyboardException
 
 if TYPE_CHECKING:
@@ -24,6 +31,15 @@ if TYPE_CHECKING:
 # The dotted name at the end of a line: the path with its dots, then the prefix. It must not
 # follow a dot itself: ``f().x``, ``"s".up`` and ``a[0].x`` are attributes of values.
 _TAIL = re.compile(r"(?:^|(?<=[^\w.]))((?:[A-Za-z_]\w*\.)*)(\w*)$")
+# A statement, alone on the line or after a ``;``, that names a module at its end: the
+# dotted path so far, then the name being typed.
+_DOTTED = r"((?:[A-Za-z_]\w*\.)*)(\w*)$"
+_IMPORT = re.compile(r"(?:^|;)\s*import\s+(?:[\w.]+(?:\s+as\s+\w+)?\s*,\s*)*" + _DOTTED)
+_FROM = re.compile(r"(?:^|;)\s*from\s+" + _DOTTED)
+# ``from pkg.mod import name`` (after other names, each maybe renamed with ``as``).
+_FROM_IMPORT = re.compile(
+    r"(?:^|;)\s*from\s+([A-Za-z_][\w.]*)\s+import\s+(?:\w+(?:\s+as\s+\w+)?\s*,\s*)*(\w*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,25 @@ def completion_target(line: str) -> tuple[list[str], str] | None:
     return [part for part in dotted.split(".") if part], prefix
 
 
+def module_target(line: str) -> tuple[list[str], str, bool] | None:
+    """``(package path, prefix, inside)`` when ``line`` ends in a module's name after
+    ``import`` or ``from`` (``inside``: after ``from pkg import``, the names in pkg), else
+    None."""
+    match = _FROM_IMPORT.search(line)
+    if match is not None:
+        return match.group(1).split("."), match.group(2), True
+    match = _IMPORT.search(line) or _FROM.search(line)
+    if match is None or match.group(2)[:1].isdigit():
+        return None
+    dotted, prefix = match.groups()
+    return [part for part in dotted.split(".") if part], prefix, False
+
+
+def can_complete(line: str) -> bool:
+    """Whether Tab at the end of ``line`` completes (rather than indents)."""
+    return module_target(line) is not None or completion_target(line) is not None
+
+
 def completion_query(path: list[str], prefix: str) -> str:
     """The board expression: names of the object at ``path`` (globals and builtins when the
     path is empty) that start with ``prefix``."""
@@ -75,11 +110,12 @@ def completion_query(path: list[str], prefix: str) -> str:
 
 
 def complete(device: Device, line: str) -> Completion:
-    """The names that could complete ``line`` on the board ``device``, in one call. A path
-    that does not exist completes to nothing.
-
-    As in MicroPython's REPL, names starting with ``_`` are offered only once ``_`` is
-    typed; the engine's own helpers on the board never are."""
+    """The names that could complete ``line`` on the board ``device``, in one call: module
+    names after ``import`` or ``from``, else the names at the end of the line's dotted
+    path. A path that does not exist completes to nothing."""
+    module = module_target(line)
+    if module is not None:
+        return _complete_module(device, *module)
     target = completion_target(line)
     if target is None:
         return Completion("", ())
@@ -88,6 +124,40 @@ def complete(device: Device, line: str) -> Completion:
         found = device(completion_query(path, prefix), record=False)
     except PyboardException:  # no such name or attribute on the board
         return Completion(prefix, ())
+    return _offered(prefix, found)
+
+
+def _complete_module(device: Device, path: list[str], prefix: str, inside: bool) -> Completion:
+    listing = io.StringIO()
+    query = f"{MODULE_LISTING}_BM({path!r},{prefix!r},{int(inside)})"
+    try:
+        found = device(query, record=False, stream_out=listing)
+    except PyboardException:  # a firmware too small to list its filesystem, say
+        return Completion(prefix, ())
+    builtin = help_modules(listing.getvalue(), path)
+    names = [name for name in [*found, *builtin] if isinstance(name, str) and name.isidentifier()]
+    return _offered(prefix, [name for name in names if name.startswith(prefix)])
+
+
+def help_modules(listing: str, path: list[str]) -> set[str]:
+    """The modules under the package ``path`` in the text ``help('modules')`` prints: names
+    in columns, frozen packages' modules as ``pkg/mod`` (``pkg/__init__`` for pkg itself),
+    then a line saying that the filesystem has more."""
+    names: set[str] = set()
+    for line in listing.splitlines():
+        if line.startswith("Plus any modules"):
+            break
+        for entry in line.split():
+            parts = entry.split("/")
+            if len(parts) > len(path) and parts[: len(path)] == path:
+                names.add(parts[len(path)])
+    names.discard("__init__")
+    return names
+
+
+def _offered(prefix: str, found: list) -> Completion:
+    """As in MicroPython's REPL, names starting with ``_`` only once ``_`` is typed; the
+    engine's own helpers on the board never."""
     names = {
         name
         for name in found

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import complete
-from engine.complete import Completion, completion_target
+from engine import Device, complete
+from engine.complete import Completion, completion_target, help_modules, module_target
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,59 @@ def test_no_user_code_runs_beyond_attribute_lookup(device):
     assert complete(device, "g().ma").names == ()  # a call's result: not completed
     assert complete(device, "g.ma").names == ("make",)
     assert device("calls") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "target"),
+    [
+        ("import ma", ([], "ma", False)),
+        ("from ma", ([], "ma", False)),
+        ("import ", ([], "", False)),
+        ("import asyncio.co", (["asyncio"], "co", False)),
+        ("import os, ti", ([], "ti", False)),
+        ("import os as o, ti", ([], "ti", False)),
+        ("x = 1; import j", ([], "j", False)),
+        ("from asyncio import co", (["asyncio"], "co", True)),
+        ("from a.b import c, d as e, f", (["a", "b"], "f", True)),
+        ("from . import x", None),
+        ("import 3", None),
+        ("imported = ma", None),
+    ],
+)
+def test_module_names_after_import_or_from(line, target):
+    assert module_target(line) == target
+
+
+def test_help_modules_listing():
+    listing = (
+        "__main__          asyncio/__init__  machine\n"
+        "asyncio/core      math              mip/__main__\n"
+        "Plus any modules on the filesystem\n"
+    )
+    assert help_modules(listing, []) == {"__main__", "asyncio", "machine", "math", "mip"}
+    assert help_modules(listing, ["asyncio"]) == {"core"}
+
+
+def test_module_names_from_the_board_without_importing_them(board):
+    lib = board.root / "lib"
+    lib.mkdir(exist_ok=True)
+    (lib / "sensorlib.py").write_text("print('imported!')\n")
+    (lib / "sensorpkg").mkdir()
+    (lib / "sensorpkg" / "sub.mpy").write_bytes(b"M")
+    (board.root / "sensor-notes.py").write_text("")  # no module can have that name
+    printed: list[str] = []
+    with Device(board.port, output=printed.append) as device:
+        assert complete(device, "import sens").names == ("sensorlib", "sensorpkg")
+        assert {"machine", "math"} <= set(complete(device, "from ma").names)  # built in
+        assert complete(device, "import asyncio.co").names == ("core",)  # frozen
+        assert complete(device, "from sensorpkg import s").names == ("sub",)
+        assert complete(device, "import sensorpkg.s").names == ("sub",)
+        assert device("import sys; [m for m in sys.modules if 'sensor' in m]") == []
+        assert device("6 * 7") == 42  # the engine's own helpers are untouched
+    assert "imported!" not in "".join(printed)
+
+
+def test_names_inside_a_loaded_module(device):
+    device("import machine")
+    assert complete(device, "from machine import Pi").names == ("Pin", "PinBase")
+    assert complete(device, "from nothing.loaded import x").names == ()

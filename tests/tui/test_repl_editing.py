@@ -31,6 +31,22 @@ async def test_tab_completes_from_the_board(make_app):
         assert entry.text == "machine.Pin"
 
 
+async def test_tab_completes_module_names_after_import(make_app, project):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        entry = app.repl.input
+        await pilot.press(*"import mat", "tab")
+        await until(pilot, lambda: entry.text == "import math", "the built-in module")
+        entry.clear()
+        await pilot.press(*"from asyncio import co", "tab")
+        await until(pilot, lambda: entry.text == "from asyncio import core", "the submodule")
+        entry.clear()
+        await pilot.press(*"from ma", "tab")  # machine and math: listed as the REPL lists
+        await until(pilot, lambda: {"machine", "math"} <= set(lines(app)[-1].split()), "the list")
+        assert entry.text == "from ma"
+
+
 async def test_tab_after_a_call_or_blank_indents(make_app):
     app = make_app()
     async with app.run_test() as pilot:
@@ -67,9 +83,16 @@ async def test_the_paste_box_runs_its_block_on_ctrl_d(make_app):
         assert "=== for i in range(2):" in lines(app)
         await pilot.press("ctrl+e")
         await until(pilot, lambda: isinstance(app.screen, PasteScreen), "the paste box")
+        app.screen.query_one("#paste-code").insert("n = 6\nn * 7\n'no value'\nn\n")
+        await pilot.press("ctrl+d")
+        # As MicroPython's paste mode: each expression's value, but not a lone constant's.
+        await until(pilot, lambda: lines(app)[-2:] == ["42", "6"], "the values")
+        assert "'no value'" not in lines(app)[-4:]
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, PasteScreen), "the paste box")
         await pilot.press(*"1/0", "ctrl+c")  # cancelled: nothing runs
         await until(pilot, lambda: not isinstance(app.screen, PasteScreen), "the console")
-        assert lines(app)[-1] == "pasted 1"
+        assert lines(app)[-1] == "6"
 
 
 async def test_ctrl_r_searches_the_history(make_app):
