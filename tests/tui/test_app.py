@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 
 import pytest
@@ -98,6 +99,19 @@ def test_missing_project_folder_is_a_one_line_error(tmp_path, capsys):
     assert main(["--project", str(tmp_path / "nowhere")]) == 1
     err = capsys.readouterr().err  # one line, however long the path
     assert err == f"error: project folder {tmp_path / 'nowhere'} does not exist\n"
+
+
+@pytest.mark.parametrize("own_process", [True, False])
+async def test_only_an_app_alone_in_its_process_freezes_its_start_up_heap(project, own_process):
+    # Frozen, the objects made at start-up are no longer walked by each full collection.
+    # An app sharing its process (tests, screenshots) leaves the collector as it is.
+    app = BelayApp("virtual", project, own_process=own_process)
+    try:
+        async with app.run_test() as pilot:
+            await connected(pilot)  # long after the app was ready
+            assert (gc.get_freeze_count() > 0) is own_process
+    finally:
+        gc.unfreeze()
 
 
 async def test_session_log_records_the_session_without_secrets(project):

@@ -111,6 +111,17 @@ async def test_partial_lines_join_like_a_terminal(make_app):
         assert lines(app)[-1] == "ab"
 
 
+async def test_output_shows_even_when_the_refresh_it_waited_for_never_comes(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        # Output is taken after the next refresh of the screen on top; a dialog that closes
+        # before refreshing takes that request along. Here every request is lost.
+        monkeypatch.setattr(app.repl, "call_after_refresh", lambda *args, **kwargs: True)
+        await pilot.press(*"print('still shown')", "enter")
+        await until(pilot, lambda: lines(app)[-1:] == ["still shown"], "the output")
+
+
 async def test_history_walks_up_and_down_keeping_the_draft(make_app):
     app = make_app()
     async with app.run_test() as pilot:
