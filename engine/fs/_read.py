@@ -112,8 +112,8 @@ class _Receiver:
         token = link.token_bytes
         with deferred_interrupt() as self.interrupted, link.hold(what) as stream:
             s = _Reader(stream)
-            stream.send_code(code)
-            stream.read_until(b"OK", f"the board to accept {what}")
+            stream.send_code(code, what)
+            stream.accept(what)
             stray = s.read_until(token, f"the board to start {what}")[: -len(token)]
             go = s.read_exact(3, f"the board to start {what}")
             if go not in (b"Y0:", b"Y1:"):  # the command failed first: its reply says why
