@@ -316,6 +316,7 @@ class Connection:
 
     def _take_repl(self) -> RawRepl | None:
         repl, self._repl = self._repl, None
+        self._idle_tail = b""  # what the closed link heard: no sign of the next one's board
         if repl is not None:
             out, inn = self._earlier
             self._earlier = LinkStats(out + repl.bytes_out, inn + repl.bytes_in)

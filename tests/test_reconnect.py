@@ -4,10 +4,13 @@ coming back under another name cannot be staged here."""
 
 from __future__ import annotations
 
+import io
+import os
 import threading
 
 import pytest
 from outages import PowerCutOn
+from waiting import until
 
 from engine import ConnectionLost, Device, DeviceNotFoundError, DeviceTimeoutError, PortInfo
 from engine._repl import CTRL_D, RAW_BANNER, shows_restart
@@ -232,6 +235,27 @@ def test_a_soft_reset_that_left_the_board_at_its_raw_prompt(board):
         stream.read_until(RAW_BANNER, "the raw prompt after the soft reset")
     assert dev("x") == 5
     dev.close()
+
+
+def test_ctrl_d_in_the_terminal_then_a_call(board):
+    """A person soft-resets the board in ``device.terminal()`` (Ctrl-D): the call after it
+    restores the board instead of failing with NameError: _BX."""
+    master, slave = os.openpty()
+    shown = io.BytesIO()
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    runner = threading.Thread(target=dev.terminal, kwargs={"keys": slave, "screen": shown})
+    runner.start()
+    until(lambda: b">>> " in shown.getvalue(), "the prompt")
+    os.write(master, b"\x04")
+    until(lambda: b"soft reboot" in shown.getvalue(), "the soft reboot")
+    os.write(master, b"\x1d")
+    runner.join(30)
+    assert dev("x") == 5
+    assert dev.connect_count == 2
+    dev.close()
+    os.close(master)
+    os.close(slave)
 
 
 def test_a_reset_before_a_resynchronisation(board):
