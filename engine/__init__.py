@@ -4,9 +4,10 @@
 """
 
 from ._concurrent import Outcome
+from ._implementation import Implementation
 from .complete import Completion, complete
 from .connection import Connection, LinkStats
-from .device import Device, DeviceMeta, Implementation
+from .device import Device, DeviceMeta
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
