@@ -61,7 +61,7 @@ from .exceptions import (
     PyboardException,
 )
 from .transport import Transport
-from .transport._ports import list_ports, pick_board, usb_spec_from_json
+from .transport._ports import UsbSpecifier, list_ports, pick_board, usb_spec_from_json
 
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
 
@@ -95,8 +95,9 @@ class DeviceMeta(type):
 
 
 class Device(FileMethods, metaclass=DeviceMeta):
-    """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``,
-    ``ws://host[:port]`` (WebREPL), or ``virtual`` (start a virtual board).
+    """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``
+    or a :class:`~engine.UsbSpecifier`, ``ws://host[:port]`` (WebREPL), or ``virtual``
+    (start a virtual board).
 
     ``attempts``: reconnect tries, 1 s apart, when the link is lost (0: raise
     ``ConnectionLost``; negative: forever); see docs/connections.md. ``startup``: code run
@@ -116,7 +117,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     def __init__(
         self,
-        port: str | None = None,
+        port: str | UsbSpecifier | None = None,
         *,
         attempts: int = 0,
         startup: str | None = None,
@@ -179,7 +180,9 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     # -- connection ----------------------------------------------------------------------
 
-    def _resolve_port(self, port: str | None) -> str:
+    def _resolve_port(self, port: str | UsbSpecifier | None) -> str:
+        if isinstance(port, UsbSpecifier):
+            port = port.port()
         port = port or os.environ.get("BELAY_DEVICE")
         if port and port.lstrip().startswith("{"):
             port = usb_spec_from_json(port)

@@ -31,6 +31,10 @@ class DeviceNotFoundError(ConnectionFailedError):
     """The port, or the USB device described by ``usb:VID:PID``, does not exist."""
 
 
+class InsufficientSpecifierError(DeviceNotFoundError):
+    """A :class:`~engine.UsbSpecifier` matches several ports (Belay's name)."""
+
+
 class PortBusyError(ConnectionFailedError):
     """Another program (mpremote, Thonny, a serial monitor) holds the port open."""
 
