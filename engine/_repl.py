@@ -276,8 +276,8 @@ class RawRepl:
             # A board that restarted answers otherwise (its banner, or its friendly REPL's
             # paste mode), which raises BoardReset.
             self.buf[:0] = reply
-            what_prompt = "the raw REPL prompt after a refused raw-paste"
-            self.read_until(RAW_BANNER, what_prompt, answer_to=what)
+            awaited = "the raw REPL prompt after a refused raw-paste"
+            self.read_until(RAW_BANNER, awaited, answer_to=what)
             self.raw_paste = False
             return False
         self.raw_paste = True
