@@ -134,7 +134,13 @@ class Recovery:
             device.connect_count += 1
             link.last_ok = time.time()
         else:
-            self._restart()
+            try:
+                self._restart()
+            except BaseException:
+                # The new session's id is on the board before the replay ends: a board
+                # that keeps its RAM through the next outage would pass for restored.
+                link.session = ""
+                raise
         outage = time.monotonic() - link.lost_at if link.lost_at is not None else 0.0
         device.events.publish(
             Connected(device.port, device.implementation, device.connect_count, kept, outage)

@@ -479,3 +479,35 @@ def test_device_finds_a_board_that_came_back_under_another_name(board, tmp_path,
     assert dev("x * 2", record=False) == 10
     assert dev.path == str(acm1)
     dev.close()
+
+
+class _PullsTheAdapterOnce:
+    """A history entry whose first replay pulls the USB-serial adapter out of a board on
+    its own power (RAM kept) and fails with the lost link; the adapter is back soon after."""
+
+    kind = "cmd"
+
+    def __init__(self, board) -> None:
+        self.board = board
+        self.replays = 0
+
+    def replay(self, device: Device) -> None:
+        self.replays += 1
+        if self.replays == 1:
+            self.board.adapter_unplug()
+            threading.Timer(0.3, self.board.adapter_replug).start()
+            device("0", record=False)  # raises: the link is gone
+
+
+def test_a_restore_cut_off_by_an_outage_is_done_again_in_full(board):
+    """The restore installs a new session before its replay ends: an outage in the replay,
+    on a board that keeps its RAM, must not make the next try take it for restored."""
+    dev = Device(board.port, attempts=10)
+    pull = _PullsTheAdapterOnce(board)
+    dev.record(pull)
+    dev("y = 7")
+    board.power_cut()
+    dev.reconnect()  # try 1: the replay is cut off before `y = 7`; try 2 replays it all
+    assert pull.replays == 2
+    assert dev("y") == 7
+    dev.close()
