@@ -49,6 +49,8 @@ _RESTARTED = re.compile(
     )
 )
 RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
+# Seconds to read on after a byte that breaks the protocol, for the rest of a reset's banner.
+RESTART_GRACE = 0.5
 PROMPT_WAIT = 0.5  # seconds an idle board gets to answer Ctrl-A with its raw prompt
 # Zero bytes that end any read a program is stuck in after an outage: more than a chunk of
 # the sync's raw stream (engine.sync._transfer.CHUNK, 8 KB) and its flag byte.
@@ -119,6 +121,17 @@ class RawRepl:
             self.buf += data
             return True
         return False
+
+    def _shows_restart_within(self, grace: float) -> bool:
+        """Whether the input, with what arrives within ``grace`` seconds, shows the board
+        restarted (:func:`shows_restart`): for a surprise in the middle of a transfer,
+        which is either a reset's banner (arriving a line at a time) or a protocol error."""
+        deadline = time.monotonic() + grace
+        while not shows_restart(bytes(self.buf)):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.fill(left):
+                return False
+        return True
 
     def read_until(
         self,
@@ -296,6 +309,10 @@ class RawRepl:
                     self.write(CTRL_D)
                     raise InternalError("the board aborted the raw-paste transfer")
                 else:
+                    self.buf[:0] = bytes([ctrl])
+                    if self._shows_restart_within(RESTART_GRACE):
+                        self.write(CTRL_C)
+                        raise BoardReset(what)
                     raise InternalError(f"unexpected byte {ctrl!r} during raw-paste")
             n = min(remaining, len(code) - i)
             self.write(code[i : i + n])

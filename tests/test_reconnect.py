@@ -511,3 +511,31 @@ def test_a_restore_cut_off_by_an_outage_is_done_again_in_full(board):
     assert pull.replays == 2
     assert dev("y") == 7
     dev.close()
+
+
+def test_a_power_cut_in_the_middle_of_raw_paste_code_is_a_reset(board):
+    """The board restarts after the raw-paste handshake, while long code is on its way: its
+    banner where flow control was awaited says so, not an unexpected byte."""
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    code = f"_BX({'y = 1' + ' ' * 1200!r},'x')".encode()
+    board.hold(after=3 + 100)  # the handshake and 100 bytes of the code
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            with dev.connection.hold("probe") as stream:
+                stream.send_code(code, "probe")
+        except BaseException as e:  # what the sender met is the finding
+            failed.append(e)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    until(lambda: board.holding, "the transfer to stand still at byte 103")
+    board.power_cut()
+    board.release()
+    sender.join()
+    assert len(failed) == 1 and isinstance(failed[0], ConnectionLost), failed
+    assert str(failed[0]).startswith("the board reset during probe")
+    assert dev("x") == 5  # restored
+    dev.close()

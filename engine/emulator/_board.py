@@ -161,6 +161,12 @@ class VirtualBoard:
         if self._relay is not None:
             self._relay.hold(after)
 
+    @property
+    def holding(self) -> bool:
+        """Whether the held link (:meth:`hold`) is holding host bytes back now: the
+        transfer stands still at the chosen byte."""
+        return self._relay is not None and self._relay.holding
+
     def release(self) -> None:
         """The held link carries the host's bytes again."""
         if self._relay is not None:
