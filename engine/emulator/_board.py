@@ -36,8 +36,9 @@ class VirtualBoard:
     link rate and filesystem size apply unless ``bps`` or ``fs_size`` are given.
     ``compressing`` is MicroPython built with ``MICROPY_PY_DEFLATE_COMPRESS``: its
     ``deflate.DeflateIO`` writes too, so ``device.fs`` reads arrive deflated as from such a
-    board. The encoder is Python on the board, about 20x slower than the link it saves, so
-    it is a profile to test that path with, not the default.
+    board. Its encoder is MicroPython code on the board: it pays on a UART-rate link, but
+    makes reads over an unlimited one (the tests') several times slower, so it is a profile
+    for testing that path, not the default.
 
     ``fixed_figures`` (a test option): the board reports the same figures on every host —
     MicroPython 1.29.0 on ``linux`` with no native architecture in ``sys.implementation``,

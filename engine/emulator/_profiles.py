@@ -73,8 +73,8 @@ PROFILES: dict[str, Profile] = {
         Profile("circuitpython", missing=("machine", "_thread"), circuitpython=True),
         # MicroPython built at the "full features" level or with MICROPY_PY_DEFLATE_COMPRESS
         # (a custom build: stock rp2 and esp32 images only inflate), whose DeflateIO
-        # compresses: device.fs reads come deflated. Its encoder is Python on the board, so
-        # it is slow, and no other profile compresses.
+        # compresses: device.fs reads come deflated. Its encoder is MicroPython code on the
+        # board, slower than an unlimited link, so no other profile compresses.
         Profile("compressing", compresses=True),
     )
 }
