@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from engine import Completion, ConnectionLost, PyboardException, complete, run_pasted
 from engine.events import LinkPhase
+from engine.text import last_line
 
 from .history import History
 from .jobs import Job
@@ -249,7 +250,7 @@ class ReplConsole(Vertical):
         self.transcript.end_stream()
         self.transcript.write(error_text(error, self.session.reason(error)))
         if not isinstance(error, KeyboardInterrupt):
-            self.session.log.write("repl error", str(error).strip().splitlines()[-1])
+            self.session.log.write("repl error", last_line(error))
 
     def job_ended(self, job: Job) -> None:
         self._pending.pop(job, None)

@@ -4,9 +4,10 @@
 """
 
 from ._concurrent import Outcome
+from ._implementation import Implementation
 from .complete import Completion, complete
 from .connection import Connection, LinkStats
-from .device import Device, DeviceMeta, Implementation
+from .device import Device, DeviceMeta
 from .emulator import VirtualBoard
 from .events import EventBus
 from .exceptions import (
@@ -19,6 +20,7 @@ from .exceptions import (
     DeviceTimeoutError,
     FeatureUnavailableError,
     FleetError,
+    InsufficientSpecifierError,
     InternalError,
     MaxHistoryLengthError,
     NonLiteralError,
@@ -47,7 +49,7 @@ from .packages import (
 from .paste import run_pasted
 from .proxy import ProxyObject
 from .sync import SyncEntry, SyncOptions, SyncPlan, SyncResult
-from .transport._ports import PortInfo, attached_boards, pick_board
+from .transport._ports import PortInfo, UsbSpecifier, attached_boards, pick_board
 from .transport._ports import list_ports as list_devices
 
 __version__ = "0.1.0"
@@ -65,6 +67,7 @@ __all__ = [
     "Device",
     "DeviceMeta",
     "DeviceNotFoundError",
+    "InsufficientSpecifierError",
     "DeviceTimeoutError",
     "EventBus",
     "FeatureUnavailableError",
@@ -82,6 +85,7 @@ __all__ = [
     "PyboardError",
     "PortBusyError",
     "PortInfo",
+    "UsbSpecifier",
     "PyboardException",
     "ProxyObject",
     "SpecialFunctionNameError",

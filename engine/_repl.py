@@ -31,11 +31,26 @@ PASTE_THRESHOLD = 192  # shorter code is sent plainly: no handshake round trip
 # A board that reset prints its banner and sits at the friendly prompt, or (a soft reset
 # while in the raw REPL) says "soft reboot" and shows the raw prompt again. CircuitPython's
 # banner is one line; before it, CircuitPython runs code.py and waits for a key.
-_BANNER_AT_PROMPT = re.compile(
-    rb"(MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*|CircuitPython \S+ on [^\r\n]*)\r\n>>> \Z"
-)
+_BANNER = rb"(?:MicroPython \S+ on [^\r\n]*\r\n[^\r\n]*|CircuitPython \S+ on [^\r\n]*)\r\n>>> "
+_BANNER_AT_PROMPT = re.compile(_BANNER + rb"\Z")
 CIRCUITPYTHON_WAITING = b"Press any key to enter the REPL. Use CTRL-D to reload.\r\n"
+# What the friendly REPL answers to raw-paste's request (Ctrl-E is its paste mode).
+FRIENDLY_PASTE = b"paste mode; Ctrl-C to cancel, Ctrl-D to finish\r\n=== "
+# The same signs anywhere in what came while the raw REPL's answer to our code was awaited:
+# our code may follow them, echoed by the friendly prompt.
+_RESTARTED = re.compile(
+    b"|".join(
+        (
+            _BANNER,
+            rb"soft reboot\r\n[\s\S]*?" + re.escape(RAW_BANNER),
+            re.escape(CIRCUITPYTHON_WAITING),
+            re.escape(FRIENDLY_PASTE),
+        )
+    )
+)
 RESET_WINDOW = 300  # bytes of recent output enough to hold a reset's signature
+# Seconds to read on after a byte that breaks the protocol, for the rest of a reset's banner.
+RESTART_GRACE = 0.5
 PROMPT_WAIT = 0.5  # seconds an idle board gets to answer Ctrl-A with its raw prompt
 # Zero bytes that end any read a program is stuck in after an outage: more than a chunk of
 # the sync's raw stream (engine.sync._transfer.CHUNK, 8 KB) and its flag byte.
@@ -56,6 +71,34 @@ def looks_reset(recent: bytes) -> bool:
     return recent.endswith(b">>> ") and _BANNER_AT_PROMPT.search(recent) is not None
 
 
+def shows_restart(before: bytes, sent: bytes = b"") -> bool:
+    """Whether ``before``, what came while the raw REPL's answer to code was awaited (its
+    ``OK``, or raw-paste's handshake), says the board is no longer at the raw prompt we
+    left: its banner, a soft reboot, CircuitPython waiting for a key, or the friendly REPL
+    answering (its paste mode, or its prompt echoing ``sent``, the start of our code).
+
+    Before that answer the raw REPL sends nothing of its own; only a board thread's prints
+    can come, and they never look like this. The board restarted while the link was idle
+    (a power loss, its reset button, ``machine.reset()``, a watchdog, a soft reset).
+    """
+    if _RESTARTED.search(before):
+        return True
+    return bool(sent) and b">>> " + sent in before
+
+
+class BoardReset(ConnectionLost):
+    """The board restarted: its banner or a fresh prompt came instead of the reply, or of
+    the raw REPL's ``OK``, or the engine's runtime is gone from it. A lost link whose
+    board did not keep its state: a reconnect restores it (and resends the call)."""
+
+    def __init__(self, what: str, *, before: bool = False) -> None:
+        when = f"before it ran {what}" if before else f"during {what}"
+        super().__init__(
+            f"the board reset {when} (power loss, its reset button, machine.reset() or a "
+            "soft reset)"
+        )
+
+
 class RawRepl:
     """The protocol state of one connection: a receive buffer and raw-paste support."""
 
@@ -64,6 +107,7 @@ class RawRepl:
         self.timeout = timeout
         self.buf = bytearray()
         self.raw_paste: bool | None = None  # unknown until first tried
+        self.sent = b""  # the start of the code sent last: a friendly prompt echoes it
         self.bytes_out = 0
         self.bytes_in = 0
 
@@ -78,16 +122,45 @@ class RawRepl:
             return True
         return False
 
-    def read_until(self, marker: bytes, what: str, timeout: float | None = None) -> bytes:
+    def _shows_restart_within(self, grace: float) -> bool:
+        """Whether the input, with what arrives within ``grace`` seconds, shows the board
+        restarted (:func:`shows_restart`): for a surprise in the middle of a transfer,
+        which is either a reset's banner (arriving a line at a time) or a protocol error."""
+        deadline = time.monotonic() + grace
+        while not shows_restart(bytes(self.buf)):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.fill(left):
+                return False
+        return True
+
+    def read_until(
+        self,
+        marker: bytes,
+        what: str,
+        timeout: float | None = None,
+        *,
+        answer_to: str | None = None,
+    ) -> bytes:
         """Consume and return everything up to and including ``marker``.
 
-        ``what`` names the awaited thing for the timeout error.
+        ``what`` names the awaited thing for the timeout error. ``answer_to``: the marker is
+        the raw REPL's answer to the code just sent for ``answer_to``; a board that shows
+        it restarted meanwhile (:func:`shows_restart`) raises :class:`BoardReset` at once,
+        not after the timeout, and gets a Ctrl-C that clears our code off its friendly
+        prompt's line (so a reconnect's Ctrl-A is answered at once).
         """
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        start = 0
+        start = seen = 0
         while True:
             i = self.buf.find(marker, start)
+            if answer_to is not None:
+                end = len(self.buf) if i < 0 else i
+                before = bytes(self.buf[max(0, seen - RESET_WINDOW) : end])
+                if end > seen and shows_restart(before, self.sent):
+                    self.write(CTRL_C)
+                    raise BoardReset(answer_to, before=True)
+                seen = end
             if i >= 0:
                 end = i + len(marker)
                 out = bytes(self.buf[:end])
@@ -178,13 +251,21 @@ class RawRepl:
         self.read_until(CTRL_D + CTRL_D + b">", "the end of the sync reply")
         self.buf.clear()
 
-    def send_code(self, code: bytes) -> None:
-        """Send code to run. For plain raw mode the board's ``OK`` is left in the buffer for
-        the caller to parse with the output, saving a round trip; raw-paste consumes its
+    def send_code(self, code: bytes, what: str = "the code") -> None:
+        """Send code to run (for ``what``, named if the board turns out to have reset). For
+        plain raw mode the board's ``OK`` is left in the buffer for the caller to parse
+        with the output (:meth:`accept`), saving a round trip; raw-paste consumes its
         handshake here."""
+        self.sent = code[:8]
         long = len(code) > PASTE_THRESHOLD and not self.transport.flow_controlled
-        if not (long and self.raw_paste is not False and self._try_raw_paste(code)):
+        if not (long and self.raw_paste is not False and self._try_raw_paste(code, what)):
             self.write_plain(code)
+
+    def accept(self, what: str, timeout: float | None = None) -> bytes:
+        """Wait for the raw REPL's ``OK`` to the code just sent for ``what``; return the
+        output before it (a board thread printed while nothing ran). A board that restarted
+        meanwhile raises :class:`BoardReset` at once."""
+        return self.read_until(b"OK", f"the board to accept {what}", timeout, answer_to=what)[:-2]
 
     def write_plain(self, code: bytes) -> None:
         # Without flow control a board's UART buffer can overrun: pace long code. A link
@@ -197,7 +278,7 @@ class RawRepl:
             time.sleep(0.01)
         self.write(CTRL_D)
 
-    def _try_raw_paste(self, code: bytes) -> bool:
+    def _try_raw_paste(self, code: bytes, what: str) -> bool:
         self.write(CTRL_E + b"A" + CTRL_A)
         reply = self.read_exact(2, "the raw-paste handshake")
         if reply == PASTE_REFUSED:
@@ -205,8 +286,12 @@ class RawRepl:
             return False
         if reply != PASTE_ACCEPTED:
             # Firmware from before raw-paste echoes the bytes; return to a clean raw prompt.
+            # A board that restarted answers otherwise (its banner, or its friendly REPL's
+            # paste mode), which raises BoardReset.
+            self.buf[:0] = reply
+            awaited = "the raw REPL prompt after a refused raw-paste"
+            self.read_until(RAW_BANNER, awaited, answer_to=what)
             self.raw_paste = False
-            self.read_until(RAW_BANNER, "the raw REPL prompt after a refused raw-paste")
             return False
         self.raw_paste = True
         window = int.from_bytes(self.read_exact(2, "the raw-paste window size"), "little")
@@ -224,6 +309,10 @@ class RawRepl:
                     self.write(CTRL_D)
                     raise InternalError("the board aborted the raw-paste transfer")
                 else:
+                    self.buf[:0] = bytes([ctrl])
+                    if self._shows_restart_within(RESTART_GRACE):
+                        self.write(CTRL_C)
+                        raise BoardReset(what)
                     raise InternalError(f"unexpected byte {ctrl!r} during raw-paste")
             n = min(remaining, len(code) - i)
             self.write(code[i : i + n])

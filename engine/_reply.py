@@ -4,22 +4,27 @@ Every exchange runs code that ends by printing one frame: the reply token, a kin
 the payload's length, ``:`` and the payload (``_BF`` in :mod:`engine._boardcode`). The raw
 REPL wraps it as ``OK``, the code's output, the frame, ``\\x04 stderr \\x04 >``. This module
 reads that, streaming the output before the frame, and turns the ways a reply can go wrong
-into exceptions: a board that reset under the call (:class:`BoardReset`) and a call that
-ran past its time and ignored Ctrl-C (:class:`Stuck`).
+into exceptions: a board that reset before or under the call (:class:`BoardReset`, from
+the wire in :mod:`engine._repl`) and a call that ran past its time and ignored Ctrl-C
+(:class:`Stuck`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import NamedTuple
 
 from ._output import OutputStream
-from ._repl import CTRL_D, RESET_WINDOW, RawRepl, looks_reset
-from .exceptions import ConnectionLost, DeviceTimeoutError
+from ._repl import CTRL_D, RESET_WINDOW, BoardReset, RawRepl, looks_reset
+from .exceptions import DeviceTimeoutError
 
 INTERRUPT_GRACE = 2.0  # seconds a board gets to stop after Ctrl-C
+# The raw REPL's own error (our code outside the runtime's framing) that a name of the
+# runtime is missing: the board was reset and the runtime went with its RAM.
+_RUNTIME_GONE = re.compile(rb"NameError: name '_B\w*' is(?:n't| not) defined")
 
 
 class ReplyKind(StrEnum):
@@ -38,15 +43,6 @@ class Reply(NamedTuple):
 
     kind: str
     payload: str
-
-
-class BoardReset(ConnectionLost):
-    """The board reset under a call: its prompt came back instead of the reply."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"the board reset during {what} (power loss, its reset button or machine.reset())"
-        )
 
 
 class Stuck(DeviceTimeoutError):
@@ -78,13 +74,9 @@ class ReplyReader:
 
     def accepted(self, what: str) -> None:
         """Wait for the raw REPL's ``OK`` (the code was taken); stream what came before it
-        (a board thread printed while nothing was running)."""
-        try:
-            before = self.repl.read_until(b"OK", f"the board to accept {what}")[:-2]
-        except DeviceTimeoutError:
-            if looks_reset(bytes(self.repl.buf[-RESET_WINDOW:])):
-                raise BoardReset(what) from None
-            raise
+        (a board thread printed while nothing was running). A board that restarted
+        meanwhile raises :class:`BoardReset`."""
+        before = self.repl.accept(what)
         if before:
             self.out.feed(before)
 
@@ -150,10 +142,14 @@ class ReplyReader:
             self.framed = True
             return Reply(kind[:1], rest[:size])
         if buf[:1] == CTRL_D and not self.seen_output:
-            # The code never ran (a compile error): the raw REPL's own error frame.
+            # The code never ran (a compile error): the raw REPL's own error frame. Or the
+            # runtime it calls is gone: the board reset while idle, and nothing showed it
+            # (a soft reset whose "soft reboot" someone else read, as a terminal would).
             del buf[0]
             err = repl.read_until(CTRL_D, "the error output")[:-1]
             repl.read_until(b">", "the raw REPL prompt")
+            if _RUNTIME_GONE.search(err):
+                raise BoardReset(what, before=True)
             return Reply(ReplyKind.ERROR, err.decode(errors="replace"))
         # Stream what cannot be the start of the token.
         keep = token_prefix_len(buf, token)

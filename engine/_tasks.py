@@ -437,6 +437,41 @@ def make_options(kind: str, given: dict[str, Any]) -> Options:
     return options
 
 
+# Keywords Belay's Device takes in a class statement (``class MyDevice(Device, skip=True)``):
+# they configure Belay's class registry (the autoregistry package), which has no
+# counterpart here, so they are accepted and change nothing.
+REGISTRY_KEYWORDS = frozenset(
+    {
+        "skip",
+        "name",
+        "aliases",
+        "case_sensitive",
+        "suffix",
+        "prefix",
+        "strip_suffix",
+        "strip_prefix",
+        "register_self",
+        "recursive",
+        "snake_case",
+        "hyphen",
+        "transform",
+        "overwrite",
+        "redirect",
+    }
+)
+
+
+def check_class_keywords(cls: type, keywords: dict[str, Any]) -> None:
+    """A class statement's keywords must be Belay's registry keywords: a TypeError names
+    any other."""
+    unknown = sorted(set(keywords) - REGISTRY_KEYWORDS)
+    if unknown:
+        raise TypeError(
+            f"class {cls.__name__}(Device, ...) takes no keyword {unknown[0]!r}; Belay's "
+            f"are {', '.join(sorted(REGISTRY_KEYWORDS))}"
+        )
+
+
 def last_error_name(error: PyboardException) -> str:
     """The exception type a board traceback ends with (``ValueError`` for
     ``ValueError: bad``)."""

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import codec
 from ._boardcode import session_query
 from ._output import OutputStream
-from ._repl import CTRL_D, RESET_WINDOW, RawRepl, looks_reset
+from ._repl import CTRL_D, RESET_WINDOW, BoardReset, RawRepl, looks_reset, shows_restart
 from ._reply import Reply, ReplyReader
 from ._secret import Secret
 from .events import EventBus, LinkLost
@@ -65,6 +65,7 @@ class Stream:
         self.buf = repl.buf  # what arrived and is not consumed yet
         self.timeout = repl.timeout
         self.send_code = repl.send_code
+        self.accept = repl.accept
         self.write = repl.write
         self.fill = repl.fill
         self.read_until = repl.read_until
@@ -315,6 +316,7 @@ class Connection:
 
     def _take_repl(self) -> RawRepl | None:
         repl, self._repl = self._repl, None
+        self._idle_tail = b""  # what the closed link heard: no sign of the next one's board
         if repl is not None:
             out, inn = self._earlier
             self._earlier = LinkStats(out + repl.bytes_out, inn + repl.bytes_in)
@@ -419,11 +421,11 @@ class Connection:
             repl = self._repl_now()
             outer, self._busy = self._busy, (what, time.monotonic())
             try:
+                self._notice_restart(repl, what)
                 if self._resync:
                     repl.enter(soft_reset=False)
-                    self._learn_replies(repl)
+                    self._learn_replies(repl, what)
                     self._resync = False
-                self._idle_tail = b""
                 yield Stream(self, repl)
                 self.last_ok = time.time()
             except ConnectionLost as e:
@@ -435,12 +437,25 @@ class Connection:
             finally:
                 self._busy = outer
 
-    def _learn_replies(self, repl: RawRepl) -> None:
+    def _notice_restart(self, repl: RawRepl, what: str) -> None:
+        """Before an exchange: a board that restarted while the link was idle said so (its
+        banner, a soft reboot back to the raw prompt) in what arrived meanwhile, which stays
+        for the exchange to pass on. Nothing is sent to it: it raises :class:`BoardReset`,
+        a lost link whose board did not keep its state, which a reconnect restores."""
+        repl.fill(0)
+        recent = (self._idle_tail + bytes(repl.buf[-RESET_WINDOW:]))[-RESET_WINDOW:]
+        self._idle_tail = b""
+        if recent and shows_restart(recent):
+            raise BoardReset(what, before=True)
+
+    def _learn_replies(self, repl: RawRepl, what: str) -> None:
         """After a resynchronisation: the board may have framed a reply that was dropped
-        unread (an exchange cut short), so take its count of replies for ours."""
+        unread (an exchange cut short), so take its count of replies for ours. A board
+        without our session lost its state meanwhile: :class:`BoardReset`."""
         record = _session_record(repl)
-        if record is not None and record[0] == self.session:
-            self.replies = record[1][0]
+        if record is None or record[0] != self.session:
+            raise BoardReset(what, before=True)
+        self.replies = record[1][0]
 
     def exchange(
         self, code: bytes, what: str, sink: Sink | None = None, limit: float | None = None
@@ -449,7 +464,7 @@ class Connection:
         the frame streams to ``sink``. Ctrl-C on the host interrupts the board, waits for it
         to settle and re-raises; ``limit``: seconds before the board is interrupted."""
         with self.hold(what) as stream:
-            stream.send_code(code)
+            stream.send_code(code, what)
             return stream.read_reply(what, sink=sink, limit=limit)
 
     @property
@@ -475,7 +490,7 @@ class Connection:
             while len(replies) < len(calls):
                 while sent < len(calls) and sent - len(replies) < max(in_flight, 1):
                     mark = _sequence_mark(sent).decode()
-                    stream.send_code(f"_BQ('{mark}',{calls[sent]})".encode())
+                    stream.send_code(f"_BQ('{mark}',{calls[sent]})".encode(), what)
                     sent += 1
                 replies.append(stream.read_reply(what, sink=sink, sequence=len(replies)))
         return replies
@@ -522,7 +537,7 @@ class Connection:
             self._take_idle_output(data)
             if probe:
                 repl.write(KEEPALIVE)
-                before = repl.read_until(b"OK", "the keepalive reply", wait)[:-2]
+                before = repl.accept("the keepalive", wait)
                 # Then stdout \x04 stderr \x04 >, empty unless a board thread printed.
                 rest = repl.read_until(CTRL_D + b">", "the keepalive reply", wait)[:-2]
                 self._take_idle_output(before + rest.replace(CTRL_D, b""))

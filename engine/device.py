@@ -12,35 +12,43 @@ policy), and what a reply's value is. Features use ``device.connection``,
 
 from __future__ import annotations
 
-import ast
-import builtins
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, BinaryIO, ClassVar, Protocol, TextIO
 
 from . import codec
 from ._async import AsyncFace
 from ._boardcode import implementation_probe, prelude
+from ._cleanup import CleanUps, guarded
+from ._command import command_code, shorten, stream_writer, trusted_value
 from ._files import FileMethods
+from ._implementation import Implementation
 from ._output import write_stdout
+from ._recovery import Recovery
 from ._reply import Reply, ReplyKind, Stuck
 from ._secret import Secret
 from ._source import rewrite_traceback
-from ._tasks import STOPPED, GeneratorHandle, KindDescriptor, Options, TaskTable
+from ._tasks import (
+    STOPPED,
+    GeneratorHandle,
+    KindDescriptor,
+    Options,
+    TaskTable,
+    check_class_keywords,
+)
 from ._timesync import TICKS_CALL, BoardClock
-from .connection import Connection, Resumption
+from .connection import Connection
 from .emulator import VirtualBoard
 from .events import (
     Connected,
     DeviceReport,
     EventBus,
     Output,
-    ReconnectFailed,
-    Reconnecting,
     Restoring,
 )
 from .exceptions import (
@@ -50,50 +58,12 @@ from .exceptions import (
     FeatureUnavailableError,
     InternalError,
     MaxHistoryLengthError,
-    NonLiteralError,
     PyboardException,
-    SyncError,
 )
-from .minify import minify_checked
-from .text import last_line
 from .transport import Transport
-from .transport._ports import list_ports, pick_board, usb_spec_from_json
+from .transport._ports import UsbSpecifier, list_ports, pick_board, usb_spec_from_json
 
-RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
-# Seconds a call without a timeout, still running when the board is back after an outage,
-# may run on before the reconnect interrupts it to take over the board.
-RUNNING_WAIT = 30.0
-
-_ARCHS = [
-    None,
-    "x86",
-    "x64",
-    "armv6",
-    "armv6m",
-    "armv7m",
-    "armv7em",
-    "armv7emsp",
-    "armv7emdp",
-    "xtensa",
-    "xtensawin",
-    "rv32imc",
-    "rv64imc",
-]
-
-
-@dataclass(frozen=True)
-class Implementation:
-    """What the board runs. ``version`` is (major, minor, patch); ``mpy_version`` is the
-    .mpy format it loads (0 when it cannot load .mpy files)."""
-
-    name: str
-    version: tuple[int, int, int]
-    platform: str
-    arch: str | None
-    emitters: tuple[str, ...]
-    mpy_version: int = 0
-    mpy_sub: int = 0
 
 
 class HistoryEntry(Protocol):
@@ -117,30 +87,6 @@ class Command:
         device(self.code, record=False)
 
 
-# Keywords Belay's Device takes in a class statement (``class MyDevice(Device, skip=True)``):
-# they configure Belay's class registry (the autoregistry package), which has no
-# counterpart here, so they are accepted and change nothing.
-REGISTRY_KEYWORDS = frozenset(
-    {
-        "skip",
-        "name",
-        "aliases",
-        "case_sensitive",
-        "suffix",
-        "prefix",
-        "strip_suffix",
-        "strip_prefix",
-        "register_self",
-        "recursive",
-        "snake_case",
-        "hyphen",
-        "transform",
-        "overwrite",
-        "redirect",
-    }
-)
-
-
 class DeviceMeta(type):
     """Belay's metaclass for mixins that carry ``@Device.task`` and friends
     (``class Blinker(metaclass=DeviceMeta)``). Marks are found on any class in a device's
@@ -149,8 +95,9 @@ class DeviceMeta(type):
 
 
 class Device(FileMethods, metaclass=DeviceMeta):
-    """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``,
-    ``ws://host[:port]`` (WebREPL), or ``virtual`` (start a virtual board).
+    """A MicroPython board. ``port``: a serial path or ``COMn``, ``usb:VID:PID[:SERIAL]``
+    or a :class:`~engine.UsbSpecifier`, ``ws://host[:port]`` (WebREPL), or ``virtual``
+    (start a virtual board).
 
     ``attempts``: reconnect tries, 1 s apart, when the link is lost (0: raise
     ``ConnectionLost``; negative: forever); see docs/connections.md. ``startup``: code run
@@ -170,7 +117,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     def __init__(
         self,
-        port: str | None = None,
+        port: str | UsbSpecifier | None = None,
         *,
         attempts: int = 0,
         startup: str | None = None,
@@ -192,13 +139,10 @@ class Device(FileMethods, metaclass=DeviceMeta):
         self._startup = startup
         self._sink = output
         self._history: list[HistoryEntry] = []
-        self._proxy_garbage: list[int] = []  # board proxy slots to free at the next exchange
-        self._deferred: list[str] = []  # board code to run before the next exchange
+        self._cleanups = CleanUps()  # board clean-up riding with the next exchange
         self.connect_count = 0
         self.implementation: Implementation | None = None
-        self._connecting = True  # no reconnect from inside a connect or a restore
-        self._in_flight: float | None = None  # monotonic deadline of the call in flight
-        self._resumption: Resumption | None = None  # what the last reconnect found
+        self._recovery = Recovery(self, self._restart)
         self._board: VirtualBoard | None = None
         self.connection = Connection(
             self._resolve_port(port),
@@ -210,8 +154,8 @@ class Device(FileMethods, metaclass=DeviceMeta):
             ),
             timeout=timeout,
         )
-        self._connect()
-        self._connecting = False
+        with self._recovery.restore():
+            self._connect()
         self.events.publish(Connected(self.port, self.implementation, self.connect_count))
         autoinit = self.tasks.attach_class_functions()
         self.__pre_autoinit__()
@@ -227,12 +171,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         """Belay's hook: runs at the very end of ``__init__``."""
 
     def __init_subclass__(cls, **keywords: Any) -> None:
-        unknown = sorted(set(keywords) - REGISTRY_KEYWORDS)
-        if unknown:
-            raise TypeError(
-                f"class {cls.__name__}(Device, ...) takes no keyword {unknown[0]!r}; Belay's "
-                f"are {', '.join(sorted(REGISTRY_KEYWORDS))}"
-            )
+        check_class_keywords(cls, keywords)
         super().__init_subclass__()
 
     def __repr__(self) -> str:
@@ -241,7 +180,9 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     # -- connection ----------------------------------------------------------------------
 
-    def _resolve_port(self, port: str | None) -> str:
+    def _resolve_port(self, port: str | UsbSpecifier | None) -> str:
+        if isinstance(port, UsbSpecifier):
+            port = port.port()
         port = port or os.environ.get("BELAY_DEVICE")
         if port and port.lstrip().startswith("{"):
             port = usb_spec_from_json(port)
@@ -312,16 +253,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         except BaseException:
             self.connection.close()
             raise
-        arch_index = (mpy >> 10) & 0xF
-        self.implementation = Implementation(
-            name=name,
-            version=tuple(version),
-            platform=platform,
-            arch=_ARCHS[arch_index] if arch_index < len(_ARCHS) else None,
-            emitters=tuple(emitters),
-            mpy_version=mpy & 0xFF,
-            mpy_sub=(mpy >> 8) & 3,
-        )
+        self.implementation = Implementation.from_probe(name, version, platform, mpy, emitters)
         self.connect_count += 1
         self.connection.last_ok = time.time()
         if self.auto_sync_time:
@@ -352,44 +284,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
             attempts = self.attempts or 1
         if attempts == 0:
             raise ValueError("reconnect(attempts=0) would not try; give N > 0, or < 0 for no limit")
-        link = self.connection
-        with link.lock:
-            if link.closed:
-                raise ConnectionLost(f"{self.port} is closed")
-            link.drop("reconnect requested")
-            reason, n, started, was_there = link.lost_reason, 0, 0.0, False
-            stopped = cancel.is_set if cancel is not None else lambda: False
-            while attempts < 0 or n < attempts:
-                if n:
-                    self._await_port(started + RETRY_INTERVAL, stopped, was_there)
-                if link.closed:
-                    raise ConnectionLost(f"{self.port} was closed while reconnecting")
-                if stopped():
-                    reason = f"reconnecting was cancelled; last: {reason}"
-                    break
-                n += 1
-                started, was_there = time.monotonic(), link.port_present()
-                self.events.publish(Reconnecting(self.port, n, attempts, reason))
-                self._connecting = True
-                try:
-                    return self._reopen(resume)
-                except (PyboardException, SyncError) as e:
-                    # The board is back but a recorded command (or sync) fails now: retrying
-                    # replays the same history, so give up and say which error.
-                    reason = f"restoring the board's state failed: {last_line(e)}"
-                    link.drop(reason)
-                    break
-                except BelayException as e:
-                    reason = last_line(e)
-                    link.drop(reason)
-                except BaseException:  # Ctrl-C: no half-restored board left behind
-                    link.drop("reconnecting was interrupted")
-                    raise
-                finally:
-                    self._connecting = False
-            self.events.publish(ReconnectFailed(self.port, reason))
-            tries = f"{n} attempt{'s' if n != 1 else ''}"
-            raise ConnectionLost(f"could not reconnect to {self.port} ({tries}): {reason}")
+        return self._recovery.reconnect(attempts, cancel, resume)
 
     def ensure_connected(self, cancel: threading.Event | None = None) -> None:
         """Reconnect, with the device's ``attempts``, unless the link is up: what a
@@ -398,47 +293,12 @@ class Device(FileMethods, metaclass=DeviceMeta):
             if not (self.connection.connected or self.connection.closed):
                 self.reconnect(cancel=cancel)
 
-    def _await_port(self, until: float, stopped: Callable[[], bool], was_there: bool) -> None:
-        """Wait until ``until``, or less if the port, absent at the last try (``was_there``
-        False), is back (or close(), or ``stopped()``)."""
-        link = self.connection
-        while not (link.closed or stopped()) and (left := until - time.monotonic()) > 0:
-            there = link.port_present()
-            if there and not was_there:
-                return
-            was_there = there
-            # The hardware's pace: nothing to wait on. Listing USB ports costs more than
-            # looking for a path, so it is done less often.
-            time.sleep(min(0.1 if link.polls_usb else 0.02, left))
-
-    def _reopen(self, resume: bool) -> bool:
-        """One try: the link open again and the board resumed (True) or restored."""
-        link = self.connection
-        if resume:
-            self._resumption = link.resume(self._running_wait())
-            kept = self._resumption.kept
-        else:
-            self._resumption, kept = None, False
-            link.open()
-        if not kept:
-            self._start_session()
-            if self._history:
-                self.events.publish(Restoring(self.port, len(self._history)))
-                self._replay_history()
-        else:
-            self.connect_count += 1
-            link.last_ok = time.time()
-        outage = time.monotonic() - link.lost_at if link.lost_at is not None else 0.0
-        self.events.publish(
-            Connected(self.port, self.implementation, self.connect_count, kept, outage)
-        )
-        return kept
-
-    def _running_wait(self) -> float | None:
-        """Seconds the call in flight may still run on the board (None: no call runs)."""
-        if self._in_flight is None:
-            return None
-        return max(0.0, self._in_flight - time.monotonic())
+    def _restart(self) -> None:
+        """A board that lost its state: the runtime installed, then the history replayed."""
+        self._start_session()
+        if self._history:
+            self.events.publish(Restoring(self.port, len(self._history)))
+            self._replay_history()
 
     def recover(self, error: ConnectionLost, what: str, *, resend: bool = True) -> bool:
         """The recovery policy, for a feature whose exchange found the link dead: reconnect
@@ -446,19 +306,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         ``resend=False``: what was cut off used board objects a reset destroys, so
         ConnectionLost is raised when the board did not keep its state (the caller cannot
         simply send it again)."""
-        if self.closed or self._connecting:
-            raise error
-        if self.attempts == 0:
-            raise ConnectionLost(
-                f"{error} (attempts=0: no reconnect; device.reconnect() restores the board)"
-            ) from None
-        kept = self.reconnect()
-        if not (resend or kept):
-            raise ConnectionLost(
-                f"{what} was cut off by a lost link; the board is back and restored, but the "
-                "board object it used is gone"
-            )
-        return kept
+        return self._recovery.recover(error, what, resend)
 
     def close(self) -> None:
         """Run teardown, leave the board at its friendly REPL and close the port."""
@@ -518,22 +366,15 @@ class Device(FileMethods, metaclass=DeviceMeta):
         ``return_time``: return ``(value, datetime)``, the host time at which the final
         expression ran on the board.
         """
-        exec_part, expr = _split_final_expression(cmd)
+        flags = Options(trusted=trusted or not deserialize, return_time=return_time).flags
+        code, expr = command_code(cmd, minify, flags)
         if return_time:
             self.clock.require()
             if not expr:
                 raise ValueError("return_time needs code that ends with an expression")
-        if minify and exec_part:  # as written when the minified text would not compile
-            exec_part = minify_checked(exec_part, "<command>").code
-        args = codec.to_literal(exec_part, "code")
-        flags = Options(trusted=trusted or not deserialize, return_time=return_time).flags
-        if expr:
-            args += "," + codec.to_literal(expr, "expression") + (f",{flags}" if flags else "")
-        sink = _stream_writer(stream_out) if stream_out is not None else None
-        what = _shorten(expr) if expr else "the command"
-        result = self.call(
-            f"_BX({args})".encode(), what, sink=sink, deserialize=deserialize, trusted=trusted
-        )
+        sink = stream_writer(stream_out) if stream_out is not None else None
+        what = shorten(expr) if expr else "the command"
+        result = self.call(code, what, sink=sink, deserialize=deserialize, trusted=trusted)
         if return_time:
             result = self.stamped(result, what, trusted)
         if record:
@@ -574,7 +415,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
     def release(self, key: int) -> None:
         """Free the board object kept under ``key`` for a proxy; it rides along with the next
         exchange (safe to call from a garbage collector)."""
-        self._proxy_garbage.append(key)
+        self._cleanups.release(key)
 
     def later(self, code: str) -> None:
         """Run board ``code`` (one line, replying nothing) now when the link is free, else
@@ -583,13 +424,13 @@ class Device(FileMethods, metaclass=DeviceMeta):
         if link.busy is None and link.connected and link.lock.acquire(blocking=False):
             try:
                 if link.busy is None:  # not inside an exchange of this very thread
-                    self.call(_guarded(code).encode() + b"_BF('R','None')", "a clean-up")
+                    self.call(guarded(code).encode() + b"_BF('R','None')", "a clean-up")
                     return
             except BelayException:
                 return  # a board that is gone has nothing left to clean up
             finally:
                 link.lock.release()
-        self._deferred.append(code)
+        self._cleanups.defer(code)
 
     def call(
         self,
@@ -612,63 +453,19 @@ class Device(FileMethods, metaclass=DeviceMeta):
         interrupted (DeviceTimeoutError); one that ignores Ctrl-C gets the board reset and
         restored when ``attempts`` allows. A board error raises PyboardException.
         """
-        with self.connection.lock:
-            limit = self.call_timeout
-            outer = self._in_flight
-            self._in_flight = time.monotonic() + (RUNNING_WAIT if limit is None else limit)
+        exchange = partial(self._exchange, code, what, sink)
+        with self.connection.lock, self._recovery.in_flight(self.call_timeout):
             try:
                 try:
-                    reply = self._exchange(code, what, sink)
+                    reply = exchange()
                 except ConnectionLost as e:
-                    reply = self._after_loss(e, code, what, sink, resend)
+                    reply = self._recovery.after_loss(e, what, resend, exchange)
             except Stuck as e:
-                self._unstick(e)
-            finally:
-                self._in_flight = outer
+                self._recovery.unstick(e)
         return self.decode(reply, what, deserialize, trusted)
 
-    def _after_loss(
-        self,
-        error: ConnectionLost,
-        code: bytes,
-        what: str,
-        sink: Callable[[str], None] | None,
-        resend: bool,
-    ) -> Reply:
-        """The reply to a call whose link was lost, once the board is back. A board that
-        kept its state is asked, so the call runs exactly once: its reply if it finished
-        (the outage ate it), else it is sent now. One that lost its state gets the call
-        again (at least once), unless it ran past its timeout or used a board object."""
-        while True:
-            kept = self.recover(error, what, resend=resend)
-            resumed = self._resumption
-            interrupted = resumed is not None and resumed.interrupted
-            late = f"{what} was still running after the reconnect and ran past its timeout"
-            if kept and resumed is not None and resumed.missed is not None:
-                if interrupted and resumed.missed.kind == ReplyKind.ERROR:
-                    raise DeviceTimeoutError(f"{late}; interrupted it (Ctrl-C)")
-                return resumed.missed
-            if interrupted and not kept:
-                raise DeviceTimeoutError(
-                    f"{late}; interrupting it reset the board, whose state was restored"
-                )
-            try:
-                return self._exchange(code, what, sink)
-            except ConnectionLost as e:
-                if not kept:
-                    raise  # sent again to a restarted board and lost again: no loop
-                error = e  # another outage: the board is asked again
-
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
-        if self._proxy_garbage:
-            # A collector in another thread may append meanwhile: take only what was there.
-            freed = self._proxy_garbage[:]
-            del self._proxy_garbage[: len(freed)]
-            code = f"for _k in {tuple(freed)!r}:_BP.pop(_k,0)\n".encode() + code
-        if self._deferred:
-            # Each in a try: what a clean-up raises must not become this exchange's reply.
-            later, self._deferred = self._deferred, []
-            code = "".join(map(_guarded, later)).encode() + code
+        code = self._cleanups.prefix(code)
         return self.connection.exchange(code, what, sink, self.call_timeout)
 
     def decode(
@@ -684,7 +481,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
             if not deserialize:
                 return payload
             if trusted:
-                return _trusted_value(payload, what)
+                return trusted_value(payload, what)
             return codec.from_literal(payload, what)
         if kind == ReplyKind.ERROR:
             text = rewrite_traceback(payload, self.tasks.sources).replace("\r\n", "\n")
@@ -701,17 +498,6 @@ class Device(FileMethods, metaclass=DeviceMeta):
             key, _, description = payload.partition(":")
             return ProxyObject(self, f"_BP[{key}]", int(key), source=what, seen=description)
         raise InternalError(f"unknown reply kind {kind!r} for {what}")
-
-    def _unstick(self, error: Stuck) -> None:
-        """A call ignored Ctrl-C after its timeout: reset and restore the board when
-        ``attempts`` allows (reconnecting soft-resets it), else say what to do."""
-        if self.attempts == 0 or self._connecting or self.closed:
-            raise DeviceTimeoutError(
-                f"{error}; reset the board: device.reconnect(), or its reset button"
-            ) from None
-        self.connection.drop(str(error))
-        self.reconnect(resume=False)
-        raise DeviceTimeoutError(f"{error}; the board was reset and its state restored") from None
 
     def _install_runtime(self) -> None:
         """The reply framing and task table, then the startup code (Belay's convenience
@@ -792,13 +578,10 @@ class Device(FileMethods, metaclass=DeviceMeta):
                     resume=False,
                 )
                 return
-            self._connecting = True
-            try:
+            with self._recovery.restore():
                 link.soft_reset()
                 self._install_runtime()
                 self._replay_history()
-            finally:
-                self._connecting = False
 
     def report(self) -> DeviceReport:
         """Free memory, free filesystem space and the time since the board last reset, as
@@ -817,52 +600,3 @@ class Device(FileMethods, metaclass=DeviceMeta):
         device's ``output`` (else stdout) and as an :class:`~engine.events.Output` event."""
         (self._sink or write_stdout)(text)
         self.events.publish(Output(text, stream))
-
-
-def _stream_writer(stream: TextIO) -> Callable[[str], None]:
-    def write(text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
-    return write
-
-
-def _split_final_expression(cmd: str) -> tuple[str, str | None]:
-    """("a = 1\nb = 2", "a + b") for "a = 1\nb = 2\na + b"; (cmd, None) when the code does
-    not end with an expression (or is not valid Python, which the board will report)."""
-    try:
-        tree = ast.parse(cmd)
-    except SyntaxError:
-        return cmd, None
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return cmd, None
-    last = tree.body[-1]
-    lines = cmd.splitlines(keepends=True)
-    start = sum(map(len, lines[: last.lineno - 1]))
-    start += len(lines[last.lineno - 1].encode()[: last.col_offset].decode())
-    head = cmd[:start].rstrip().rstrip(";")
-    return head, ast.get_source_segment(cmd, last)
-
-
-def _trusted_value(payload: str, what: str) -> Any:
-    """A literal as such; anything else rebuilt with ``eval``, as Belay's ``trusted`` does."""
-    try:
-        return codec.from_literal(payload, what)
-    except NonLiteralError:
-        try:
-            return eval(payload, {"__builtins__": builtins})  # noqa: S307 - trusted=True
-        except Exception as e:
-            raise NonLiteralError(
-                f"{what} returned {payload[:60]!r}, which eval cannot rebuild here: {e}"
-            ) from None
-
-
-def _shorten(code: str) -> str:
-    """Code as a label for a proxy or an error: one line, at most 60 characters."""
-    line = " ".join(code.split())
-    return line if len(line) <= 60 else line[:57] + "..."
-
-
-def _guarded(code: str) -> str:
-    """Clean-up code that cannot fail the exchange it rides with."""
-    return f"try:{code}\nexcept Exception:pass\n"

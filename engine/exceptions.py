@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .text import last_line
+
 if TYPE_CHECKING:
     from ._concurrent import Outcome
 
@@ -27,6 +29,10 @@ class ConnectionFailedError(BelayException):
 
 class DeviceNotFoundError(ConnectionFailedError):
     """The port, or the USB device described by ``usb:VID:PID``, does not exist."""
+
+
+class InsufficientSpecifierError(DeviceNotFoundError):
+    """A :class:`~engine.UsbSpecifier` matches several ports (Belay's name)."""
 
 
 class PortBusyError(ConnectionFailedError):
@@ -123,7 +129,6 @@ class FleetError(BelayException):
 
 def _describe(error: BaseException | None) -> str:
     """One line: the exception's type and its last line (a board traceback's verdict)."""
-    text = str(error).strip()
-    last = text.splitlines()[-1].strip() if text else ""
     name = type(error).__name__
-    return f"{name}: {last}" if last and not last.startswith(name) else (last or name)
+    last = last_line(error) if error is not None else name
+    return last if last.startswith(name) else f"{name}: {last}"

@@ -277,9 +277,48 @@ def test_belay_device_json_from_belay_select(monkeypatch):
     monkeypatch.setenv("BELAY_DEVICE", '{"vid": 4660, "pid": 22136}')
     with pytest.raises(belay.DeviceNotFoundError, match="no USB device usb:1234:5678"):
         Device()
-    monkeypatch.setenv("BELAY_DEVICE", '{"vid": 1}')
+    monkeypatch.setenv("BELAY_DEVICE", '{"colour": 1}')
     with pytest.raises(belay.DeviceNotFoundError, match="not a USB specification"):
         Device()
+
+
+# No USB board can be staged here: the port lists are recorded ones, in which the virtual
+# board's port carries a USB identity.
+def _recorded(board_port: str) -> list[belay.PortInfo]:
+    return [
+        belay.PortInfo("/dev/ttyS0"),
+        belay.PortInfo(board_port, 0x2E8A, 0x0005, "E66", "Pico", "MicroPython", "Board"),
+        belay.PortInfo("/dev/ttyUSB0", 0x10C4, 0xEA60, "0001", "CP2102", "Silicon Labs"),
+        belay.PortInfo("/dev/ttyUSB1", 0x10C4, 0xEA60, "0002", "CP2102", "Silicon Labs"),
+    ]
+
+
+def test_usb_specifier_picks_the_one_port_that_matches_every_field():
+    ports = _recorded("/dev/pts/9")
+    assert belay.UsbSpecifier(serial_number="e66").to_port(ports) == "/dev/pts/9"
+    assert belay.UsbSpecifier(manufacturer="silicon labs", serial_number="0002").to_port(ports) == (
+        "/dev/ttyUSB1"
+    )
+    assert belay.UsbSpecifier(device="/dev/ttyACM7").to_port(ports) == "/dev/ttyACM7"
+    with pytest.raises(belay.InsufficientSpecifierError, match="2 ports match .*ttyUSB0.*USB1"):
+        belay.UsbSpecifier(vid=0x10C4).to_port(ports)
+    with pytest.raises(belay.DeviceNotFoundError, match="no port matches product='Thing'"):
+        belay.UsbSpecifier(product="Thing").to_port(ports)
+    # vid and pid (and serial) alone: the usb: form, which follows a re-enumerated board
+    assert belay.UsbSpecifier(vid=0x2E8A, pid=5, serial_number="E66").port() == (
+        "usb:2e8a:0005:E66"
+    )
+
+
+def test_device_opens_a_usb_specifier_and_belay_select_json(board, monkeypatch):
+    import engine.transport._ports as ports
+
+    monkeypatch.setattr(ports, "list_ports", lambda: _recorded(board.port))
+    with Device(belay.UsbSpecifier(product="board")) as dev:
+        assert dev.path == board.port and dev("1 + 1") == 2
+    monkeypatch.setenv("BELAY_DEVICE", '{"serial_number": "E66", "manufacturer": "MicroPython"}')
+    with Device() as dev:
+        assert dev.path == board.port
 
 
 def test_implementation_overloads_across_mixins(board):

@@ -4,12 +4,16 @@ coming back under another name cannot be staged here."""
 
 from __future__ import annotations
 
+import io
+import os
 import threading
 
 import pytest
 from outages import PowerCutOn
+from waiting import until
 
 from engine import ConnectionLost, Device, DeviceNotFoundError, DeviceTimeoutError, PortInfo
+from engine._repl import CTRL_D, RAW_BANNER, shows_restart
 from engine.events import Connected, LinkLost, ReconnectFailed, Reconnecting, Restoring
 from engine.transport._ports import locate_port, usb_identity
 
@@ -141,6 +145,153 @@ def test_power_cut_during_a_call_with_attempts_zero(board):
     dev.reconnect()
     assert dev("1 + 1") == 2
     dev.close()
+
+
+def test_power_cut_while_idle_is_noticed_by_the_next_call(board, event_log):
+    """The board restarts to its friendly REPL while nothing runs: the next call sees its
+    banner (before it sends, or echoed back with our code) and the device restores it."""
+    dev = Device(board.port, attempts=10)
+    log = event_log(dev.events)
+    dev("x = 5")
+    board.power_cut()
+    assert dev("x") == 5
+    assert "the board reset before it ran x" in log.of(LinkLost)[0].reason
+    assert log.of(Restoring) and dev.connect_count == 2
+    dev.close()
+
+
+def test_power_cut_while_idle_with_attempts_zero_is_one_clear_line(board):
+    dev = Device(board.port)  # attempts=0
+    dev("x = 5")
+    board.power_cut()
+    with pytest.raises(ConnectionLost) as lost:
+        dev("x")
+    assert "\n" not in str(lost.value)
+    assert str(lost.value).startswith("the board reset before it ran x (power loss")
+    assert str(lost.value).endswith("device.reconnect() restores the board)")
+    with pytest.raises(ConnectionLost, match="is down: the board reset"):
+        dev("x")
+    dev.reconnect()
+    assert dev("x") == 5  # the history replayed
+    dev.close()
+
+
+def test_power_cut_while_idle_then_a_sync_and_a_task_call(board, tmp_path):
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "lib" / "scale.py").write_text("FACTOR = 3\n")
+    dev = Device(board.port, attempts=3)
+    dev.sync(src, minify=False)
+    dev("import sys\nsys.path.append('/lib')\nimport scale")
+
+    @dev.task
+    def scaled(x):
+        return x * scale.FACTOR
+
+    board.power_cut()
+    (src / "lib" / "scale.py").write_text("FACTOR = 4\n")
+    dev.sync(src, minify=False)  # notices the reset, restores (the old sync replayed), syncs
+    assert (board.root / "lib" / "scale.py").read_text() == "FACTOR = 4\n"
+    assert dev.connect_count == 2
+    board.power_cut()
+    assert scaled(2) == 8  # the replay imported the synced module
+    assert dev.connect_count == 3
+    dev.close()
+
+
+@pytest.mark.parametrize("size", [20, 600], ids=["plain", "raw-paste"])
+def test_a_reset_just_as_code_is_sent_is_noticed_at_once(board, size):
+    """The board restarts between the link's look at its input and the code going out:
+    it answers with its banner and its friendly REPL (our code echoed, or its paste mode)
+    instead of the raw REPL's OK; nothing waits out a timeout."""
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    code = f"_BX({'y = 1' + ' ' * size!r},'x')".encode()
+    with pytest.raises(ConnectionLost, match="the board reset before it ran probe"):
+        with dev.connection.hold("probe") as stream:
+            board.power_cut()
+            stream.send_code(code, "probe")
+            stream.read_reply("probe")
+    assert not dev.connection.connected
+    assert dev("x") == 5
+    dev.close()
+
+
+def test_a_soft_reset_that_left_the_board_at_its_raw_prompt(board):
+    """Someone soft-reset the board and read its "soft reboot" (a terminal on its REPL):
+    it is at the raw prompt without the runtime. The call raises no NameError: _BX."""
+    dev = Device(board.port)  # attempts=0
+    dev("x = 5")
+    with dev.connection.hold("a terminal") as stream:
+        stream.write(CTRL_D)  # at the raw prompt: a soft reset
+        stream.read_until(RAW_BANNER, "the raw prompt after the soft reset")
+    with pytest.raises(ConnectionLost, match="the board reset before it ran x"):
+        dev("x")
+    dev.reconnect()
+    assert dev("x") == 5
+    dev.attempts = 2
+    with dev.connection.hold("a terminal") as stream:
+        stream.write(CTRL_D)
+        stream.read_until(RAW_BANNER, "the raw prompt after the soft reset")
+    assert dev("x") == 5
+    dev.close()
+
+
+def test_ctrl_d_in_the_terminal_then_a_call(board):
+    """A person soft-resets the board in ``device.terminal()`` (Ctrl-D): the call after it
+    restores the board instead of failing with NameError: _BX."""
+    master, slave = os.openpty()
+    shown = io.BytesIO()
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    runner = threading.Thread(target=dev.terminal, kwargs={"keys": slave, "screen": shown})
+    runner.start()
+    until(lambda: b">>> " in shown.getvalue(), "the prompt")
+    os.write(master, b"\x04")
+    until(lambda: b"soft reboot" in shown.getvalue(), "the soft reboot")
+    os.write(master, b"\x1d")
+    runner.join(30)
+    assert dev("x") == 5
+    assert dev.connect_count == 2
+    dev.close()
+    os.close(master)
+    os.close(slave)
+
+
+def test_a_reset_before_a_resynchronisation(board):
+    """An exchange was left mid-way, then the board restarted: resynchronising finds no
+    runtime of ours, which is a reset too (not a NameError on the next call)."""
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    with dev.connection.hold("a cut-short exchange") as stream:
+        stream.abandon()
+    board.power_cut()
+    assert dev("x") == 5
+    assert dev.connect_count == 2
+    dev.close()
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        b"MicroPython v1.24.0 on 2024-10-25; Raspberry Pi Pico with RP2040\r\n"
+        b"Type \"help()\" for more information.\r\n>>> _BX('','x')",
+        b"MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>",
+        b"\r\npaste mode; Ctrl-C to cancel, Ctrl-D to finish\r\n=== A\x01",
+        b"code.py output:\r\nPress any key to enter the REPL. Use CTRL-D to reload.\r\n",
+        b"\r\n>>> _BX('','x')",
+    ],
+    ids=["banner", "soft-reboot", "paste-mode", "circuitpython", "friendly-echo"],
+)
+def test_a_restart_is_told_from_what_came_instead_of_ok(before):
+    assert shows_restart(b"a thread's print\r\n" + before, sent=b"_BX('','")
+
+
+@pytest.mark.parametrize(
+    "before", [b"", b"tick 3\r\n", b">>> a doctest a thread printed\r\n", b"OK\r\n"]
+)
+def test_a_board_threads_prints_are_not_a_restart(before):
+    assert not shows_restart(before, sent=b"_BX('','")
 
 
 def test_history_replays_commands_definitions_and_thread_starts_in_order(board):
@@ -327,4 +478,64 @@ def test_device_finds_a_board_that_came_back_under_another_name(board, tmp_path,
     ports[:] = [PortInfo(str(acm1), **PICO)]
     assert dev("x * 2", record=False) == 10
     assert dev.path == str(acm1)
+    dev.close()
+
+
+class _PullsTheAdapterOnce:
+    """A history entry whose first replay pulls the USB-serial adapter out of a board on
+    its own power (RAM kept) and fails with the lost link; the adapter is back soon after."""
+
+    kind = "cmd"
+
+    def __init__(self, board) -> None:
+        self.board = board
+        self.replays = 0
+
+    def replay(self, device: Device) -> None:
+        self.replays += 1
+        if self.replays == 1:
+            self.board.adapter_unplug()
+            threading.Timer(0.3, self.board.adapter_replug).start()
+            device("0", record=False)  # raises: the link is gone
+
+
+def test_a_restore_cut_off_by_an_outage_is_done_again_in_full(board):
+    """The restore installs a new session before its replay ends: an outage in the replay,
+    on a board that keeps its RAM, must not make the next try take it for restored."""
+    dev = Device(board.port, attempts=10)
+    pull = _PullsTheAdapterOnce(board)
+    dev.record(pull)
+    dev("y = 7")
+    board.power_cut()
+    dev.reconnect()  # try 1: the replay is cut off before `y = 7`; try 2 replays it all
+    assert pull.replays == 2
+    assert dev("y") == 7
+    dev.close()
+
+
+def test_a_power_cut_in_the_middle_of_raw_paste_code_is_a_reset(board):
+    """The board restarts after the raw-paste handshake, while long code is on its way: its
+    banner where flow control was awaited says so, not an unexpected byte."""
+    dev = Device(board.port, attempts=2)
+    dev("x = 5")
+    code = f"_BX({'y = 1' + ' ' * 1200!r},'x')".encode()
+    board.hold(after=3 + 100)  # the handshake and 100 bytes of the code
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            with dev.connection.hold("probe") as stream:
+                stream.send_code(code, "probe")
+        except BaseException as e:  # what the sender met is the finding
+            failed.append(e)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    until(lambda: board.holding, "the transfer to stand still at byte 103")
+    board.power_cut()
+    board.release()
+    sender.join()
+    assert len(failed) == 1 and isinstance(failed[0], ConnectionLost), failed
+    assert str(failed[0]).startswith("the board reset during probe")
+    assert dev("x") == 5  # restored
     dev.close()

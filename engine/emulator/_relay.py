@@ -85,6 +85,11 @@ class Relay:
             self._hold = after
         self._wake()
 
+    @property
+    def holding(self) -> bool:
+        """Whether :meth:`hold` is holding host bytes back now."""
+        return self._hold == 0 and bool(self._in)
+
     def release(self) -> None:
         with self._swap_lock:
             self._hold = None

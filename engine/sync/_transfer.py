@@ -260,8 +260,8 @@ class _RawSender:
         code = head + f"try:\n {call}{tail}\nexcept Exception as e:\n _BE(e)\n".encode()
         with self.device.connection.hold("the sync") as stream:
             self.stream = stream
-            stream.send_code(code)
-            stream.read_until(b"OK", "the board to accept the sync")
+            stream.send_code(code, "the sync")
+            stream.accept("the sync")
             self.unsent = sum(_wire(f) for f in batch)
             try:
                 if self._wait_ready():

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
-from ..exceptions import DeviceNotFoundError
+from ..exceptions import DeviceNotFoundError, InsufficientSpecifierError
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class PortInfo:
     serial_number: str | None = None
     description: str = ""
     manufacturer: str = ""
+    product: str = ""
+    location: str = ""  # where it hangs on the USB tree, e.g. "1-1.4:1.0"
 
     @property
     def usb_id(self) -> str | None:
@@ -151,6 +153,8 @@ def list_ports() -> list[PortInfo]:
             p.serial_number,
             "" if p.description in (None, "n/a") else p.description,
             getattr(p, "manufacturer", None) or "",
+            getattr(p, "product", None) or "",
+            getattr(p, "location", None) or "",
         )
         for p in lp.comports()
     ]
@@ -163,19 +167,83 @@ def describe_ports(ports: Iterable[PortInfo] | None = None) -> str:
     return ", ".join(f"{p.device} ({p.usb_id or p.description or 'serial'})" for p in ports)
 
 
+@dataclass(frozen=True)
+class UsbSpecifier:
+    """Belay's way to name a board by what its USB port says about it:
+    ``Device(UsbSpecifier(serial_number="E6614C31"))``. Every field given must match
+    (strings without regard to case); ``device`` names the port outright and wins.
+
+    A specifier of a vendor and product id (and serial number) alone becomes a
+    ``usb:VID:PID[:SERIAL]`` port, so a reconnect finds the board again under another name;
+    any other is looked up when the device connects.
+    """
+
+    vid: int | None = None
+    pid: int | None = None
+    serial_number: str | None = None
+    manufacturer: str | None = None
+    product: str | None = None
+    location: str | None = None
+    device: str | None = field(default=None, compare=False)
+
+    def fields(self) -> dict[str, int | str]:
+        """The fields given (``device`` aside): what a port must match."""
+        named = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "device"}
+        return {k: v for k, v in named.items() if v is not None}
+
+    def matches(self, port: PortInfo) -> bool:
+        return all(
+            _fold(value) == _fold(getattr(port, key)) for key, value in self.fields().items()
+        )
+
+    def to_port(self, ports: Iterable[PortInfo] | None = None) -> str:
+        """The path of the one listed port that matches (Belay's ``to_port``). Raises
+        :class:`DeviceNotFoundError` for none, :class:`InsufficientSpecifierError` naming
+        them for several."""
+        if self.device:
+            return self.device
+        if not self.fields():
+            raise InsufficientSpecifierError("a UsbSpecifier needs at least one field")
+        ports = list(list_ports() if ports is None else ports)
+        found = [p for p in ports if self.matches(p)]
+        if not found:
+            here = describe_ports(ports)
+            raise DeviceNotFoundError(f"no port matches {self}; ports here: {here}")
+        if len(found) > 1:
+            names = "; ".join(p.label for p in found)
+            raise InsufficientSpecifierError(
+                f"{len(found)} ports match {self}: {names}; add a field such as serial_number"
+            )
+        return found[0].device
+
+    def port(self) -> str:
+        """What :class:`~engine.Device` opens: ``usb:VID:PID[:SERIAL]`` when that says it
+        all (the form that follows a board to another name), else :meth:`to_port`."""
+        given = set(self.fields())
+        if self.device or not {"vid", "pid"} <= given <= {"vid", "pid", "serial_number"}:
+            return self.to_port()
+        spec = f"usb:{self.vid:04x}:{self.pid:04x}"
+        return f"{spec}:{self.serial_number}" if self.serial_number else spec
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.fields().items()) or "an empty specifier"
+
+
+def _fold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
+
+
 def usb_spec_from_json(text: str) -> str:
     """Belay's ``BELAY_DEVICE='{"vid": 11914, "pid": 5, "serial_number": "E66"}'`` (what
-    ``belay select`` prints) as our ``usb:2e8a:0005:E66``."""
+    ``belay select`` prints) as the port to open (see :meth:`UsbSpecifier.port`)."""
     try:
-        spec = json.loads(text)
-        vid, pid = int(spec["vid"]), int(spec["pid"])
-    except (ValueError, TypeError, KeyError):
+        spec = UsbSpecifier(**json.loads(text))
+    except (ValueError, TypeError):
         raise DeviceNotFoundError(
-            f"{text!r} is not a USB specification: give vid and pid, e.g. "
-            '{"vid": 11914, "pid": 5}'
+            f"{text!r} is not a USB specification: give fields of a USB port, e.g. "
+            '{"vid": 11914, "pid": 5, "serial_number": "E66"}'
         ) from None
-    serial = spec.get("serial_number")
-    return f"usb:{vid:04x}:{pid:04x}" + (f":{serial}" if serial else "")
+    return spec.port()
 
 
 def parse_usb_spec(spec: str) -> tuple[int, int, str | None]:

@@ -1,0 +1,218 @@
+"""The recovery policy of one :class:`~engine.Device`: when a lost link is reconnected, how
+often it is tried, and what becomes of the call the outage cut off.
+
+It lives apart from ``device.py`` because it is the one part of Belay's semantics that is a
+loop with state of its own (the call in flight, what the last reconnect found, whether a
+restore is running); the device keeps the public face (``reconnect``, ``recover``) and the
+history a restore replays. See docs/connections.md for the behaviour this implements.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+from ._reply import Reply, ReplyKind, Stuck
+from .connection import Resumption
+from .events import Connected, ReconnectFailed, Reconnecting
+from .exceptions import (
+    BelayException,
+    ConnectionLost,
+    DeviceTimeoutError,
+    PyboardException,
+    SyncError,
+)
+from .text import last_line
+
+if TYPE_CHECKING:
+    from .device import Device
+
+RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
+# Seconds a call without a timeout, still running when the board is back after an outage,
+# may run on before the reconnect interrupts it to take over the board.
+RUNNING_WAIT = 30.0
+
+
+class Recovery:
+    """Reconnects for one device. ``restart`` installs the runtime on a board that lost its
+    state and replays the device's history; it is the device's, since only it knows both."""
+
+    def __init__(self, device: Device, restart: Callable[[], None]) -> None:
+        self._device = device
+        self._restart = restart
+        self.restoring = False  # True inside a connect or a restore: no reconnect then
+        self._in_flight: float | None = None  # monotonic deadline of the call in flight
+        self._resumption: Resumption | None = None  # what the last reconnect found
+
+    @contextmanager
+    def restore(self) -> Iterator[None]:
+        """While the board is being set up: a loss inside is raised, not recovered."""
+        outer, self.restoring = self.restoring, True
+        try:
+            yield
+        finally:
+            self.restoring = outer
+
+    @contextmanager
+    def in_flight(self, limit: float | None) -> Iterator[None]:
+        """Around one call: how long it may run on the board, for a reconnect that finds it
+        still running (``limit`` None: a call without a timeout)."""
+        outer = self._in_flight
+        self._in_flight = time.monotonic() + (RUNNING_WAIT if limit is None else limit)
+        try:
+            yield
+        finally:
+            self._in_flight = outer
+
+    # -- reconnecting --------------------------------------------------------------------
+
+    def reconnect(self, attempts: int, cancel: threading.Event | None, resume: bool) -> bool:
+        """:meth:`Device.reconnect`, whose docstring says what the arguments mean."""
+        device, link = self._device, self._device.connection
+        with link.lock:
+            if link.closed:
+                raise ConnectionLost(f"{device.port} is closed")
+            link.drop("reconnect requested")
+            reason, n, started, was_there = link.lost_reason, 0, 0.0, False
+            stopped = cancel.is_set if cancel is not None else lambda: False
+            while attempts < 0 or n < attempts:
+                if n:
+                    self._await_port(started + RETRY_INTERVAL, stopped, was_there)
+                if link.closed:
+                    raise ConnectionLost(f"{device.port} was closed while reconnecting")
+                if stopped():
+                    reason = f"reconnecting was cancelled; last: {reason}"
+                    break
+                n += 1
+                started, was_there = time.monotonic(), link.port_present()
+                device.events.publish(Reconnecting(device.port, n, attempts, reason))
+                try:
+                    with self.restore():
+                        return self._reopen(resume)
+                except (PyboardException, SyncError) as e:
+                    # The board is back but a recorded command (or sync) fails now: retrying
+                    # replays the same history, so give up and say which error.
+                    reason = f"restoring the board's state failed: {last_line(e)}"
+                    link.drop(reason)
+                    break
+                except BelayException as e:
+                    reason = last_line(e)
+                    link.drop(reason)
+                except BaseException:  # Ctrl-C: no half-restored board left behind
+                    link.drop("reconnecting was interrupted")
+                    raise
+            device.events.publish(ReconnectFailed(device.port, reason))
+            tries = f"{n} attempt{'s' if n != 1 else ''}"
+            raise ConnectionLost(f"could not reconnect to {device.port} ({tries}): {reason}")
+
+    def _await_port(self, until: float, stopped: Callable[[], bool], was_there: bool) -> None:
+        """Wait until ``until``, or less if the port, absent at the last try (``was_there``
+        False), is back (or close(), or ``stopped()``)."""
+        link = self._device.connection
+        while not (link.closed or stopped()) and (left := until - time.monotonic()) > 0:
+            there = link.port_present()
+            if there and not was_there:
+                return
+            was_there = there
+            # The hardware's pace: nothing to wait on. Listing USB ports costs more than
+            # looking for a path, so it is done less often.
+            time.sleep(min(0.1 if link.polls_usb else 0.02, left))
+
+    def _reopen(self, resume: bool) -> bool:
+        """One try: the link open again and the board resumed (True) or restored."""
+        device, link = self._device, self._device.connection
+        if resume:
+            self._resumption = link.resume(self._running_wait())
+            kept = self._resumption.kept
+        else:
+            self._resumption, kept = None, False
+            link.open()
+        if kept:
+            device.connect_count += 1
+            link.last_ok = time.time()
+        else:
+            try:
+                self._restart()
+            except BaseException:
+                # The new session's id is on the board before the replay ends: a board
+                # that keeps its RAM through the next outage would pass for restored.
+                link.session = ""
+                raise
+        outage = time.monotonic() - link.lost_at if link.lost_at is not None else 0.0
+        device.events.publish(
+            Connected(device.port, device.implementation, device.connect_count, kept, outage)
+        )
+        return kept
+
+    def _running_wait(self) -> float | None:
+        """Seconds the call in flight may still run on the board (None: no call runs)."""
+        if self._in_flight is None:
+            return None
+        return max(0.0, self._in_flight - time.monotonic())
+
+    # -- what a loss means for the call it cut off ---------------------------------------
+
+    def recover(self, error: ConnectionLost, what: str, resend: bool) -> bool:
+        """:meth:`Device.recover`, whose docstring says what the arguments mean."""
+        device = self._device
+        if device.closed or self.restoring:
+            raise error
+        if device.attempts == 0:
+            raise ConnectionLost(
+                f"{error} (attempts=0: no reconnect; device.reconnect() restores the board)"
+            ) from None
+        kept = device.reconnect()
+        if not (resend or kept):
+            raise ConnectionLost(
+                f"{what} was cut off by a lost link; the board is back and restored, but the "
+                "board object it used is gone"
+            )
+        return kept
+
+    def after_loss(
+        self,
+        error: ConnectionLost,
+        what: str,
+        resend: bool,
+        exchange: Callable[[], Reply],
+    ) -> Reply:
+        """The reply to a call whose link was lost, once the board is back. A board that
+        kept its state is asked, so the call runs exactly once: its reply if it finished
+        (the outage ate it), else it is sent now with ``exchange``. One that lost its state
+        gets the call again (at least once), unless it ran past its timeout or used a board
+        object."""
+        while True:
+            kept = self.recover(error, what, resend)
+            resumed = self._resumption
+            interrupted = resumed is not None and resumed.interrupted
+            late = f"{what} was still running after the reconnect and ran past its timeout"
+            if kept and resumed is not None and resumed.missed is not None:
+                if interrupted and resumed.missed.kind == ReplyKind.ERROR:
+                    raise DeviceTimeoutError(f"{late}; interrupted it (Ctrl-C)")
+                return resumed.missed
+            if interrupted and not kept:
+                raise DeviceTimeoutError(
+                    f"{late}; interrupting it reset the board, whose state was restored"
+                )
+            try:
+                return exchange()
+            except ConnectionLost as e:
+                if not kept:
+                    raise  # sent again to a restarted board and lost again: no loop
+                error = e  # another outage: the board is asked again
+
+    def unstick(self, error: Stuck) -> NoReturn:
+        """A call ignored Ctrl-C after its timeout: reset and restore the board when
+        ``attempts`` allows (reconnecting soft-resets it), else say what to do. Always
+        raises DeviceTimeoutError."""
+        device = self._device
+        if device.attempts == 0 or self.restoring or device.closed:
+            raise DeviceTimeoutError(
+                f"{error}; reset the board: device.reconnect(), or its reset button"
+            ) from None
+        device.connection.drop(str(error))
+        device.reconnect(resume=False)
+        raise DeviceTimeoutError(f"{error}; the board was reset and its state restored") from None
