@@ -41,8 +41,8 @@ def paste_source(code: str) -> str:
     printed = [s.value for s in _module_statements(tree.body) if isinstance(s, ast.Expr)]
     printed = sorted((node for node in printed if not _folded(node)), key=_start)
     for node in reversed(printed):  # from the end: earlier positions stay valid
-        _insert(lines, node.end_lineno, node.end_col_offset, ")")
-        _insert(lines, node.lineno, node.col_offset, PRINTER + "(")
+        _insert(lines, *_end(node), ")")
+        _insert(lines, *_start(node), PRINTER + "(")
     return "".join(lines)
 
 
@@ -72,6 +72,11 @@ def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 def _start(node: ast.expr) -> tuple[int, int]:
     return node.lineno, node.col_offset
+
+
+def _end(node: ast.expr) -> tuple[int, int]:
+    assert node.end_lineno is not None and node.end_col_offset is not None  # ast.parse's
+    return node.end_lineno, node.end_col_offset
 
 
 def _insert(lines: list[str], lineno: int, col: int, text: str) -> None:
