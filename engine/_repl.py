@@ -211,7 +211,10 @@ class RawRepl:
         self.write(b"\r" + CTRL_C + CTRL_C)
         self.drain()
         self.write(CTRL_A)
-        self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
+        try:
+            self.read_until(RAW_BANNER, "the raw REPL prompt", PROMPT_WAIT)
+        except DeviceTimeoutError:
+            self._unstick()
         if soft_reset:
             self.write(CTRL_D)
             self.read_until(SOFT_REBOOT, "the soft reboot")
@@ -235,14 +238,19 @@ class RawRepl:
                 return False
             if time.monotonic() >= deadline:
                 break
-        # Something runs: interrupt it, and end any read it is stuck in (the sync's writer,
-        # its interrupt character off, takes Ctrl-C for file data; zero is its abort flag).
-        self.write(b"\r" + CTRL_C + CTRL_C + bytes(UNSTICK))
+        self.write(b"\r" + CTRL_C + CTRL_C)
+        self._unstick()
+        self.sync()
+        return True
+
+    def _unstick(self) -> None:
+        """Reach the raw prompt past a program stuck in a read with its interrupt character
+        off (the sync's writer and the fs reader take Ctrl-C for file data; zero is their
+        abort flag): zero bytes end the read, Ctrl-A asks for the prompt."""
+        self.write(bytes(UNSTICK))
         self.drain()
         self.write(CTRL_A)
         self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
-        self.sync()
-        return True
 
     def sync(self) -> None:
         token = secrets.token_hex(4).encode()
