@@ -375,7 +375,7 @@ class Device(FileMethods, metaclass=DeviceMeta):
         resets = self._recovery.resets
         result = self.call(code, what, sink=sink, deserialize=deserialize, trusted=trusted)
         if self._recovery.resets != resets:
-            return None  # it reset the board: nothing to time, and no replay resets it again
+            return result  # it reset the board: nothing to time, and no replay resets it again
         if return_time:
             result = self.stamped(result, what, trusted)
         if record:

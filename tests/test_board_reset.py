@@ -140,3 +140,11 @@ def test_over_webrepl_the_board_closes_its_socket_and_is_reconnected(tmp_path, e
         assert dev("kept", record=False) == 1
         assert log.of(Restoring) and log.of(Connected)[-1].kept is False
         dev.close()
+
+
+def test_the_value_without_deserializing_is_the_text_none(board):
+    """What the app's REPL console asks for (``deserialize=False``): the repr text."""
+    dev = Device(board.port)
+    assert dev("import machine\nmachine.soft_reset()", deserialize=False) == "None"
+    assert dev("1 + 1", deserialize=False) == "2"
+    dev.close()
