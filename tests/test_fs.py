@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from pathlib import Path
 
 import pytest
 from test_sync import files, write
@@ -16,6 +17,7 @@ from engine.events import Progress
 from engine.fs import DiskUsage, FileInfo
 
 PASSWORD = "pw"
+ENGINE = Path(__file__).parent.parent / "engine"
 
 
 @pytest.fixture
@@ -243,3 +245,77 @@ def test_small_and_old_firmware(tmp_path, profile):
                 dev.fs.sha256("/b.bin")
         else:
             assert dev.fs.sha256("/b.bin") == hashlib.sha256(blob).hexdigest()
+
+
+SOURCE_TEXT = b"".join(p.read_bytes() for p in sorted((ENGINE / "fs").glob("*.py")))[:20_000]
+
+
+def test_a_board_that_compresses_sends_its_reads_deflated(device, board, tmp_path):
+    """On firmware whose DeflateIO writes (the ``compressing`` profile), text crosses the
+    link deflated and arrives whole, raw or as base64 lines; incompressible bytes go
+    stored. The default board's unix port cannot compress: the same text goes as it is."""
+    noise = os.urandom(20_000)
+    write(board.root, "src.py", SOURCE_TEXT)
+    before = device.connection.stats.bytes_in
+    assert device.fs.read_bytes("/src.py") == SOURCE_TEXT
+    assert device.connection.stats.bytes_in - before > len(SOURCE_TEXT)
+    with VirtualBoard(root=tmp_path / "z", profile="compressing") as vb, Device(vb.port) as dev:
+        write(vb.root, "t/src.py", SOURCE_TEXT)
+        write(vb.root, "t/noise.bin", noise)
+
+        def wire(read) -> int:
+            before = dev.connection.stats.bytes_in
+            read()
+            return dev.connection.stats.bytes_in - before
+
+        assert wire(lambda: dev.fs.get("/t", tmp_path / "got")) < len(SOURCE_TEXT) + len(noise)
+        assert files(tmp_path / "got") == {"src.py": SOURCE_TEXT, "noise.bin": noise}
+        assert wire(lambda: dev.fs.read_bytes("/t/src.py")) < len(SOURCE_TEXT) * 0.6
+        assert wire(lambda: dev.fs.read_bytes("/t/noise.bin")) > len(noise)
+        assert dev.fs.read_bytes("/t/src.py", raw=False) == SOURCE_TEXT
+        assert dev.fs.read_bytes("/t/noise.bin", raw=False) == noise
+
+
+# Board code staging damage: a compressor that emits a block of the reserved type 3, or a
+# hashlib whose digests match nothing.
+BROKEN_DEFLATE = """
+import deflate
+class _Broken(deflate.DeflateIO):
+    def write(self, data):
+        self._stream.write(b'\\x07')
+        return len(data)
+    def close(self):
+        pass
+deflate.DeflateIO = _Broken
+"""
+BROKEN_HASHLIB = """
+import sys
+class _Broken:
+    class sha256:
+        def update(self, data):
+            pass
+        def digest(self):
+            return bytes(32)
+sys.modules['hashlib'] = _Broken
+"""
+
+
+@pytest.mark.parametrize(
+    "profile, staging",
+    [("compressing", BROKEN_DEFLATE), ("micropython", BROKEN_HASHLIB)],
+    ids=["deflated chunk", "sha256"],
+)
+def test_a_file_that_arrives_damaged_is_a_one_line_error(tmp_path, profile, staging):
+    """A deflated chunk that does not inflate, or a file whose sha256 is not the board's,
+    fails the read in one line, raw or as text, with no file of it written; the board is
+    told to stop, so the link is at a clean prompt after it."""
+    with VirtualBoard(root=tmp_path / "z", profile=profile) as vb, Device(vb.port) as dev:
+        write(vb.root, "d/b.py", SOURCE_TEXT)
+        write(vb.root, "d/c.py", SOURCE_TEXT)
+        dev(staging)
+        for raw in (True, False):
+            out = tmp_path / f"out{raw}"
+            with pytest.raises(BoardFileError, match=r"^/d/[bc].py arrived damaged; read it"):
+                dev.fs.get("/d", out, raw=raw)
+            assert not out.exists() or files(out) == {}
+            assert dev("1 + 1") == 2

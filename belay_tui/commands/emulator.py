@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=list(PROFILES),
         default="micropython",
         help="firmware to play: esp8266 (small heap, 115200 baud, 1 MB), old (no raw-paste, "
-        "deflate or hashlib), circuitpython (its names and read-only filesystem)",
+        "deflate or hashlib), circuitpython (its names and read-only filesystem), "
+        "compressing (deflate.DeflateIO writes: file reads come deflated)",
     )
     p.add_argument(
         "--webrepl",

@@ -1,5 +1,6 @@
 """File figures: ``fs get`` of a 64 KB random file and of 64 KB of source, and ``fs put`` of
-the random one, with the random read's rate as a ratio to the link's; mpremote's
+the random one, with each read's rate as a ratio to the link's and the bytes the source's
+read put on the wire (below its size where the board compresses); mpremote's
 ``fs cp :file .`` of the same random file on the same kind of board, when asked."""
 
 from __future__ import annotations
@@ -36,16 +37,18 @@ def measure_files(target: BenchTarget) -> dict:
     with tempfile.TemporaryDirectory() as tmp, target.board() as (port, _vb):
         noise, source = _files(Path(tmp))
         folder = BOARD_FOLDER if target.port is not None else "/"
-        times = {}
+        times, wire = {}, {}
         with target.connect(port) as device:
             start = time.perf_counter()
             device.fs.put(noise, folder)
             put_s = time.perf_counter() - start
             device.fs.put(source, folder)
             for name, local in (("random", noise), ("source", source)):
+                before = device.connection.stats.bytes_in
                 start = time.perf_counter()
                 data = device.fs.read_bytes(f"{folder.rstrip('/')}/{local.name}")
                 times[name] = time.perf_counter() - start
+                wire[name] = device.connection.stats.bytes_in - before
                 if data != local.read_bytes():
                     raise FeatureUnavailableError(f"the bench read {local.name} back damaged")
         cli_s = _cli_get(target, port, f"{folder.rstrip('/')}/{noise.name}", Path(tmp, "cli"))
@@ -56,13 +59,15 @@ def measure_files(target: BenchTarget) -> dict:
         "file_bytes": FILE_BYTES,
         "get_random_s": round(times["random"], 3),
         "get_source_s": round(times["source"], 3),
+        "get_source_wire_bytes": wire["source"],
         "put_random_s": round(put_s, 3),
         "cli_get_random_s": round(cli_s, 3),
     }
     if target.link_rate:
-        figures["get_random_ratio_to_link"] = round(
-            FILE_BYTES / times["random"] / target.link_rate, 3
-        )
+        for name in ("random", "source"):
+            figures[f"get_{name}_ratio_to_link"] = round(
+                FILE_BYTES / times[name] / target.link_rate, 3
+            )
         figures["put_random_ratio_to_link"] = round(FILE_BYTES / put_s / target.link_rate, 3)
     return figures
 

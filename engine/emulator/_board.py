@@ -32,8 +32,13 @@ class VirtualBoard:
     count as used), to see what tools do on a small or full board.
 
     ``profile``: the firmware to play, by name (``micropython``, ``esp8266``, ``old``,
-    ``circuitpython``; see :data:`PROFILES`) or as a :class:`Profile`. Its link rate and
-    filesystem size apply unless ``bps`` or ``fs_size`` are given.
+    ``circuitpython``, ``compressing``; see :data:`PROFILES`) or as a :class:`Profile`. Its
+    link rate and filesystem size apply unless ``bps`` or ``fs_size`` are given.
+    ``compressing`` is MicroPython built with ``MICROPY_PY_DEFLATE_COMPRESS``: its
+    ``deflate.DeflateIO`` writes too, so ``device.fs`` reads arrive deflated as from such a
+    board. Its encoder is MicroPython code on the board: it pays on a UART-rate link, but
+    makes reads over an unlimited one (the tests') several times slower, so it is a profile
+    for testing that path, not the default.
 
     ``fixed_figures`` (a test option): the board reports the same figures on every host —
     MicroPython 1.29.0 on ``linux`` with no native architecture in ``sys.implementation``,
@@ -269,7 +274,7 @@ class VirtualBoard:
 
     def _write_boot(self) -> None:
         firmware = resources.files("engine.emulator") / "firmware"
-        for shim in ("machine", "os", "sys", "gc", "circuitpython"):
+        for shim in ("machine", "os", "sys", "gc", "deflate", "circuitpython"):
             (self._state / f"_belay_{shim}.py").write_text((firmware / f"{shim}.py").read_text())
         (self._state / "_belay_empty.py").write_text("")
         uid = hashlib.sha256(str(self.root).encode()).digest()[:8]
@@ -282,6 +287,7 @@ class VirtualBoard:
             "_FS_SIZE": self._fs_size,
             "_MISSING": self.profile.missing,
             "_CIRCUITPY": self.profile.circuitpython,
+            "_COMPRESS": self.profile.compresses,
             "_FIXED": self.fixed_figures,
         }
         header = "".join(f"{k} = {v!r}\n" for k, v in values.items())

@@ -2,7 +2,8 @@
 
 The interpreter is always the MicroPython unix port; a profile changes what code on it and
 a host on its port can see: the heap, the link's rate, the filesystem's size, missing
-modules, raw-paste support, and CircuitPython's names, banner and read-only filesystem.
+modules, raw-paste support, deflate compression, and CircuitPython's names, banner and
+read-only filesystem.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ class Profile:
     ``heap``: the unix port's ``-X heapsize``. ``bps``: the link's byte rate by default
     (0: unlimited). ``fs_size``: bytes ``os.statvfs`` reports (None: the host disk's).
     ``missing``: modules ``import`` does not find. ``raw_paste``: False answers the
-    raw-paste request with ``R\\x00`` as firmware built without it does. ``circuitpython``:
+    raw-paste request with ``R\\x00`` as firmware built without it does. ``compresses``:
+    ``deflate.DeflateIO`` can write (compress), as on firmware built with
+    ``MICROPY_PY_DEFLATE_COMPRESS``, through an encoder in Python on the board (the unix
+    port's own ``DeflateIO`` only reads; reading stays its own). ``circuitpython``:
     CircuitPython's ``sys.implementation``, banner, soft-reboot text, modules (``board``,
     ``digitalio``, ``storage``, ``microcontroller`` instead of ``machine``), a filesystem
     read-only to code until ``boot.py`` calls ``storage.remount("/", False)``, and
@@ -37,6 +41,7 @@ class Profile:
     missing: tuple[str, ...] = ()
     raw_paste: bool = True
     circuitpython: bool = False
+    compresses: bool = False
 
     @property
     def soft_reboot(self) -> bytes:
@@ -66,6 +71,11 @@ PROFILES: dict[str, Profile] = {
         # hashlib, as many small boards' images are.
         Profile("old", missing=("deflate", "hashlib"), raw_paste=False),
         Profile("circuitpython", missing=("machine", "_thread"), circuitpython=True),
+        # MicroPython built at the "full features" level or with MICROPY_PY_DEFLATE_COMPRESS
+        # (a custom build: stock rp2 and esp32 images only inflate), whose DeflateIO
+        # compresses: device.fs reads come deflated. Its encoder is MicroPython code on the
+        # board, slower than an unlimited link, so no other profile compresses.
+        Profile("compressing", compresses=True),
     )
 }
 

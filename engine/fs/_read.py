@@ -6,7 +6,9 @@ off, paced by the host's one-byte acknowledgement per frame (at most ``WINDOW`` 
 ahead), so the board can be told to stop between frames and never floods a slow host; on
 a link that is not binary-safe (or with ``raw=False``) the same frames come as base64
 lines. Chunks arrive deflated when the board can compress and the data shrinks. Each file
-ends with its sha256, checked here.
+ends with its sha256, checked here. A file that arrives damaged (a wrong sha256, a deflated
+chunk that does not inflate) stops the read as a cancel does, so the board ends its stream
+and the link stays at a clean prompt, and is then a one-line error.
 
 Over WebREPL the listing is one exchange and the bytes come over the binary file channel,
 every request sent at once.
@@ -98,9 +100,11 @@ class _Receiver:
         self.progress = progress
         self.cancel = cancel
         self.interrupted = threading.Event()
+        self.damaged: str | None = None  # the path of a file that arrived damaged
 
     def stopped(self) -> bool:
-        return self.interrupted.is_set() or (self.cancel is not None and self.cancel.is_set())
+        cancelled = self.cancel is not None and self.cancel.is_set()
+        return self.interrupted.is_set() or cancelled or self.damaged is not None
 
     def run(self, paths: list[str], raw: bool | None, folders: bool) -> Listing:
         what = f"reading {paths[0]}" if len(paths) == 1 else f"reading {len(paths)} paths"
@@ -129,6 +133,8 @@ class _Receiver:
             self.device.decode(stream.read_reply(what, accepted=True, output=stray), what)
         if self.interrupted.is_set():
             raise KeyboardInterrupt
+        if self.damaged is not None:
+            raise BoardFileError(f"{self.damaged} arrived damaged; read it again")
         if self.stopped():
             raise BoardFileError("cancelled; the files already read are whole")
         return listing
@@ -146,14 +152,20 @@ class _Receiver:
             if raw:  # one acknowledgement per frame (none for the end)
                 s.write(bytes([_board.ABORT if self.stopped() else 1]))
             kind, payload = self._frame(s, raw)
+            if self.damaged is not None:
+                continue  # the board was told to stop: what it sent meanwhile is not kept
             if kind in (_board.STORED, _board.DEFLATED):
-                chunk = zlib.decompress(payload, -15) if kind == _board.DEFLATED else payload
+                chunk = _inflate(payload) if kind == _board.DEFLATED else payload
+                if chunk is None:
+                    self.damaged = path
+                    continue
                 data += chunk
                 counter.advance(len(chunk), path)
             elif kind == _board.FILE_END:
                 if not self.stopped():
                     if payload and hashlib.sha256(data).hexdigest() != payload.decode():
-                        raise BoardFileError(f"{path} arrived damaged; read it again")
+                        self.damaged = path
+                        continue
                     self.on_file(path, bytes(data))
                 path, data = next(files, ""), bytearray()
         return listing
@@ -166,6 +178,15 @@ class _Receiver:
             return head[0], s.read_exact(size, "the file stream") if size else b""
         frame = binascii.a2b_base64(s.read_until(b"\n", "the next line of the file stream"))
         return frame[0], frame[5:]
+
+
+def _inflate(payload: bytes) -> bytes | None:
+    """A deflated chunk's bytes, or None for one that is not a whole raw DEFLATE stream
+    (noise on the line, a faulty compressor): damage, as a wrong sha256 is."""
+    try:
+        return zlib.decompress(payload, -15)
+    except zlib.error:
+        return None
 
 
 class _Reader:

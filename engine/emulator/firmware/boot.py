@@ -1,10 +1,11 @@
 # Runs inside MicroPython before the REPL starts. The host prepends _ROOT, _PINS_OUT,
-# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING and _CIRCUITPY; sys.argv[1]
+# _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING, _CIRCUITPY and _COMPRESS; sys.argv[1]
 # says why the board starts ("power-on", "soft", "soft-raw"). Makes the unix port
 # look like a board: a filesystem at /, a board's sys.path, a simulated machine module,
 # given _FS_SIZE an os module whose statvfs reports a filesystem of that size and, given
 # _FIXED, sys and gc modules that report the same firmware and free memory on every
-# host. A profile hides the modules in _MISSING from import, or (_CIRCUITPY) plays
+# host. A profile hides the modules in _MISSING from import, (_COMPRESS) gives deflate's
+# DeflateIO the write side firmware built with compression has, or (_CIRCUITPY) plays
 # CircuitPython.
 def _belay_boot():
     import builtins
@@ -31,6 +32,11 @@ def _belay_boot():
         sys.modules["gc"] = _belay_gc
         sys.modules["sys"] = _belay_sys
         del sys.modules["_belay_gc"], sys.modules["_belay_sys"]
+    if _COMPRESS:
+        import _belay_deflate
+
+        sys.modules["deflate"] = _belay_deflate
+        del sys.modules["_belay_deflate"]
     shim._PINS_OUT = open(_PINS_OUT, "ab")
     # After the mount, plain open() sees only the board's root: host files are reached
     # through a VFS object of their own.
@@ -67,7 +73,7 @@ def _belay_boot():
 
 _belay_cp, _belay_kind = _belay_boot()
 del _belay_boot, _ROOT, _PINS_OUT, _PINS_IN, _UID, _SHIM_DIR, _FS_SIZE, _FIXED, _MISSING
-del _CIRCUITPY
+del _CIRCUITPY, _COMPRESS
 if _belay_cp:
     _belay_cp.start(_belay_kind)
 del _belay_cp, _belay_kind
