@@ -36,6 +36,7 @@ RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 # may run on before the reconnect interrupts it to take over the board.
 RUNNING_WAIT = 30.0
 SOFT_RESET_RETRIES = 10  # reconnect tries after a reset that closes the link (WebREPL)
+HARD_RESET = b"_BX('import machine\\nmachine.reset()')"
 
 
 class Recovery:
@@ -171,6 +172,23 @@ class Recovery:
             link.soft_reset()
             self._back_after_reset("the soft reset")
 
+    def hard_reset(self) -> None:
+        """:meth:`Device.reset`: ``machine.reset()`` sent as a call whose end is the board
+        restarting (its banner, or the port or socket going away), then the board restored
+        whatever ``attempts``. A board that does not restart raises PyboardException."""
+        what = "machine.reset()"
+        link = self._device.connection
+        with link.lock:
+            try:
+                with link.hold(what) as stream:
+                    stream.send_code(HARD_RESET, what)
+                    reply = stream.read_reply(what)
+            except ConnectionLost:  # the restart, as asked; the link is dropped
+                self._back_after_reset(what)
+                return
+            self._device.decode(reply, what)  # a board error (no machine.reset) is raised
+            raise PyboardException(f"{what} returned without resetting the board")
+
     def reset_by(self, reply: Reply, what: str) -> Reply:
         """The reply to a call, unless the call's code reset the board (the reply says so:
         a ``SystemExit``, as ``machine.soft_reset()`` raises). Then the board is restored
@@ -257,10 +275,14 @@ class Recovery:
                 if not (_reset_during(error) and _reset_during(e)):
                     raise  # sent again to a restarted board and lost again: no loop
                 # The board restarted during the call and again during the call sent again:
-                # the call resets it (machine.reset()). Restored once more, not sent again.
-                self.resets += 1
+                # the call likely resets it (machine.reset()). Restored once more, not sent
+                # a third time, and said so: a double outage must not pass for a result.
                 self.recover(e, what, resend)
-                return Reply(ReplyKind.RESULT, "None")
+                raise ConnectionLost(
+                    f"the board reset while running {what}, and again when it was sent again "
+                    "(does it reset the board? device.reset() does that); the board is "
+                    "restored and the call was not sent a third time"
+                ) from None
 
     def unstick(self, error: Stuck) -> NoReturn:
         """A call ignored Ctrl-C after its timeout: reset and restore the board when

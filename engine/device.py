@@ -567,6 +567,11 @@ class Device(FileMethods, metaclass=DeviceMeta):
         """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""
         self.connection.interrupt()
 
+    def reset(self) -> None:
+        """Hard-reset the board (``machine.reset()``, as mpremote's ``reset``) and restore
+        the runtime and history, whatever ``attempts``; waits for the board to come back."""
+        self._recovery.hard_reset()
+
     def soft_reset(self) -> None:
         """Soft-reset the board and restore the runtime and history (over WebREPL, whose
         socket the board closes as it resets, by connecting again)."""

@@ -1,7 +1,8 @@
 """Code that resets the board from inside a call (``machine.soft_reset()``, ``sys.exit()``,
 ``machine.reset()``), on the virtual board: the board really resets, once for a soft reset,
 the device restores it (runtime, history), the call returns None and is not recorded, and
-the next call works, whatever ``attempts``."""
+the next call works, whatever ``attempts``; ``device.reset()`` hard-resets and restores
+once."""
 
 from __future__ import annotations
 
@@ -74,11 +75,24 @@ def test_a_task_that_soft_resets_the_board(board, attempts):
 def test_a_command_that_hard_resets_the_board_is_restored_not_sent_a_third_time(board):
     """machine.reset() frames nothing: the board's banner comes during the call, as after a
     power cut, so the call is sent again once the board is restored; when the board
-    restarts during it again, the call is the one that resets it: restored once more, the
-    call returns None, and it is not sent a third time."""
+    restarts during it again, it is restored once more, and the call raises (a double
+    outage must not pass for a result) naming device.reset() instead of being sent a
+    third time."""
     dev = _prepared(board, attempts=3)
-    assert dev("import machine\nmachine.reset()") is None
+    with pytest.raises(ConnectionLost, match=r"and again when it was sent again .*device\.reset"):
+        dev("import machine\nmachine.reset()")
     _assert_reset_and_restored(dev, board, boots=3)  # two restores
+    assert dev("1 + 1") == 2
+    dev.close()
+
+
+@pytest.mark.parametrize("attempts", [0, 3])
+def test_device_reset_hard_resets_once_and_restores(board, event_log, attempts):
+    dev = _prepared(board, attempts=attempts)
+    log = event_log(dev.events)
+    assert dev.reset() is None
+    _assert_reset_and_restored(dev, board, boots=2)  # one restore
+    assert log.of(Restoring) and log.of(Connected)
     assert dev("1 + 1") == 2
     dev.close()
 
@@ -98,11 +112,13 @@ def test_a_command_that_hard_resets_the_board_with_attempts_zero(board):
 
 def test_a_hard_reset_cannot_be_caught_on_the_board(board):
     """As on a board, machine.reset() is no exception that code could catch."""
-    dev = _prepared(board, attempts=3)
+    dev = _prepared(board, attempts=0)
     code = "import machine\ntry:\n    machine.reset()\nexcept BaseException:\n    caught = 1"
-    assert dev(code) is None
+    with pytest.raises(ConnectionLost, match="the board reset during"):
+        dev(code)
+    dev.reconnect()
     assert dev("'caught' in globals()", record=False) is False
-    _assert_reset_and_restored(dev, board, boots=3)
+    _assert_reset_and_restored(dev, board, boots=2)
     dev.close()
 
 
