@@ -10,6 +10,10 @@ reconnect to a board that kept its state. Flags on ``_BV``/``_BW``/``_BX``: 1 tr
 result's ``repr`` whatever it is, 2 adds the board's ``ticks_ms`` before and after the call.
 Generators kept on the board take ``next``, ``send`` and ``throw`` (``_BW``); the host
 closes one with ``_BG.pop(key).close()``.
+
+A ``SystemExit`` escaping user code (``machine.soft_reset()``, ``sys.exit()``) is not an
+error reply: ``_BE`` frames ``X`` (the code reset the board) and raises it on, so the raw
+REPL ends the way MicroPython ends it (a soft reboot on 1.24 and later), not our runtime.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ def _BF(k,v):
     _BC[2]=v
     sys.stdout.write(_BN+k+str(len(v))+':'+v)
 def _BE(e):
+    if isinstance(e,SystemExit):
+        _BF('X','')
+        raise e
     import io
     s=io.StringIO()
     sys.print_exception(e,s)

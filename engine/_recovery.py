@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
+from ._repl import BoardReset
 from ._reply import Reply, ReplyKind, Stuck
 from .connection import Resumption
 from .events import Connected, ReconnectFailed, Reconnecting
@@ -34,6 +35,8 @@ RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 # Seconds a call without a timeout, still running when the board is back after an outage,
 # may run on before the reconnect interrupts it to take over the board.
 RUNNING_WAIT = 30.0
+SOFT_RESET_RETRIES = 10  # reconnect tries after a reset that closes the link (WebREPL)
+HARD_RESET = b"_BX('import machine\\nmachine.reset()')"
 
 
 class Recovery:
@@ -46,6 +49,7 @@ class Recovery:
         self.restoring = False  # True inside a connect or a restore: no reconnect then
         self._in_flight: float | None = None  # monotonic deadline of the call in flight
         self._resumption: Resumption | None = None  # what the last reconnect found
+        self.resets = 0  # calls whose code reset the board (so they are not recorded)
 
     @contextmanager
     def restore(self) -> Iterator[None]:
@@ -123,13 +127,19 @@ class Recovery:
 
     def _reopen(self, resume: bool) -> bool:
         """One try: the link open again and the board resumed (True) or restored."""
-        device, link = self._device, self._device.connection
+        link = self._device.connection
         if resume:
             self._resumption = link.resume(self._running_wait())
             kept = self._resumption.kept
         else:
             self._resumption, kept = None, False
             link.open()
+        return self._settle(kept)
+
+    def _settle(self, kept: bool) -> bool:
+        """The link is up again: a board that did not keep its state is restored, and
+        ``Connected`` says so. Returns ``kept``."""
+        device, link = self._device, self._device.connection
         if kept:
             device.connect_count += 1
             link.last_ok = time.time()
@@ -152,6 +162,65 @@ class Recovery:
         if self._in_flight is None:
             return None
         return max(0.0, self._in_flight - time.monotonic())
+
+    # -- resets asked for ----------------------------------------------------------------
+
+    def soft_reset(self) -> None:
+        """:meth:`Device.soft_reset`: the board soft-reset, then restored."""
+        link = self._device.connection
+        with link.lock:
+            link.soft_reset()
+            self._back_after_reset("the soft reset")
+
+    def hard_reset(self) -> None:
+        """:meth:`Device.reset`: ``machine.reset()`` sent as a call whose end is the board
+        restarting (its banner, or the port or socket going away), then the board restored
+        whatever ``attempts``. A board that does not restart raises PyboardException."""
+        what = "machine.reset()"
+        link = self._device.connection
+        with link.lock:
+            try:
+                with link.hold(what) as stream:
+                    stream.send_code(HARD_RESET, what)
+                    reply = stream.read_reply(what)
+            except ConnectionLost:  # the restart, as asked; the link is dropped
+                self._back_after_reset(what)
+                return
+            self._device.decode(reply, what)  # a board error (no machine.reset) is raised
+            raise PyboardException(f"{what} returned without resetting the board")
+
+    def reset_by(self, reply: Reply, what: str) -> Reply:
+        """The reply to a call, unless the call's code reset the board (the reply says so:
+        a ``SystemExit``, as ``machine.soft_reset()`` raises). Then the board is restored
+        once, whatever ``attempts`` (the reset was asked for), the call is not sent again,
+        and its value is None."""
+        if reply.kind != ReplyKind.RESET:
+            return reply
+        if self.restoring:  # a replayed command (or the startup code) resets the board
+            raise PyboardException(f"{what} reset the board (SystemExit) while it was set up")
+        self.resets += 1
+        self._back_after_reset(what)
+        return Reply(ReplyKind.RESULT, "None")
+
+    def _back_after_reset(self, what: str) -> None:
+        """After a reset that was asked for: the board restored on the link it came back
+        on; when the link went with the reset (WebREPL closes, a port re-enumerates) or the
+        restore on it failed to get through, reconnected with at least
+        ``SOFT_RESET_RETRIES`` tries, whatever ``attempts``."""
+        device, link = self._device, self._device.connection
+        if link.connected:
+            try:
+                with self.restore():
+                    self._settle(kept=False)
+                return
+            except (PyboardException, SyncError) as e:
+                reason = f"restoring the board's state failed: {last_line(e)}"
+                link.drop(reason)
+                raise ConnectionLost(f"the board was reset by {what}; {reason}") from None
+            except BelayException as e:
+                link.drop(last_line(e))
+        tries = device.attempts if device.attempts < 0 else max(device.attempts, SOFT_RESET_RETRIES)
+        device.reconnect(tries, resume=False)
 
     # -- what a loss means for the call it cut off ---------------------------------------
 
@@ -200,9 +269,20 @@ class Recovery:
             try:
                 return exchange()
             except ConnectionLost as e:
-                if not kept:
+                if kept:
+                    error = e  # another outage: the board is asked again
+                    continue
+                if not (_reset_during(error) and _reset_during(e)):
                     raise  # sent again to a restarted board and lost again: no loop
-                error = e  # another outage: the board is asked again
+                # The board restarted during the call and again during the call sent again:
+                # the call likely resets it (machine.reset()). Restored once more, not sent
+                # a third time, and said so: a double outage must not pass for a result.
+                self.recover(e, what, resend)
+                raise ConnectionLost(
+                    f"the board reset while running {what}, and again when it was sent again "
+                    "(does it reset the board? device.reset() does that); the board is "
+                    "restored and the call was not sent a third time"
+                ) from None
 
     def unstick(self, error: Stuck) -> NoReturn:
         """A call ignored Ctrl-C after its timeout: reset and restore the board when
@@ -216,3 +296,9 @@ class Recovery:
         device.connection.drop(str(error))
         device.reconnect(resume=False)
         raise DeviceTimeoutError(f"{error}; the board was reset and its state restored") from None
+
+
+def _reset_during(error: ConnectionLost) -> bool:
+    """Whether ``error`` is a board that restarted while a call ran (its banner came
+    instead of the reply), not before the call was taken or a link that went away."""
+    return isinstance(error, BoardReset) and not error.before

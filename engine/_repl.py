@@ -92,6 +92,7 @@ class BoardReset(ConnectionLost):
     board did not keep its state: a reconnect restores it (and resends the call)."""
 
     def __init__(self, what: str, *, before: bool = False) -> None:
+        self.before = before  # before the code ran (else during it: it may have reset it)
         when = f"before it ran {what}" if before else f"during {what}"
         super().__init__(
             f"the board reset {when} (power loss, its reset button, machine.reset() or a "
@@ -211,7 +212,10 @@ class RawRepl:
         self.write(b"\r" + CTRL_C + CTRL_C)
         self.drain()
         self.write(CTRL_A)
-        self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
+        try:
+            self.read_until(RAW_BANNER, "the raw REPL prompt", PROMPT_WAIT)
+        except DeviceTimeoutError:
+            self._unstick()
         if soft_reset:
             self.write(CTRL_D)
             self.read_until(SOFT_REBOOT, "the soft reboot")
@@ -235,14 +239,19 @@ class RawRepl:
                 return False
             if time.monotonic() >= deadline:
                 break
-        # Something runs: interrupt it, and end any read it is stuck in (the sync's writer,
-        # its interrupt character off, takes Ctrl-C for file data; zero is its abort flag).
-        self.write(b"\r" + CTRL_C + CTRL_C + bytes(UNSTICK))
+        self.write(b"\r" + CTRL_C + CTRL_C)
+        self._unstick()
+        self.sync()
+        return True
+
+    def _unstick(self) -> None:
+        """Reach the raw prompt past a program stuck in a read with its interrupt character
+        off (the sync's writer and the fs reader take Ctrl-C for file data; zero is their
+        abort flag): zero bytes end the read, Ctrl-A asks for the prompt."""
+        self.write(bytes(UNSTICK))
         self.drain()
         self.write(CTRL_A)
         self.read_until(RAW_BANNER, "the raw REPL prompt (is a program holding the board?)")
-        self.sync()
-        return True
 
     def sync(self) -> None:
         token = secrets.token_hex(4).encode()
@@ -356,6 +365,21 @@ class RawRepl:
         self.read_until(SOFT_REBOOT, "the soft reboot")
         self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
         self.sync()
+
+    def after_exit(self) -> bool:
+        """The rest of the raw REPL's ending after code that raised ``SystemExit`` (its
+        output read up to its end): whether the board soft-reset at it and is back at a
+        clean raw prompt (True: since MicroPython 1.24 a ``SystemExit`` ends the raw REPL,
+        which reboots into raw mode, as ``machine.soft_reset()`` always did), or went on at
+        its raw prompt with its state (False: older firmware stops the code, no more)."""
+        self.read_until(CTRL_D, "the end of the error output")
+        ending = self.read_until(b">", "the raw REPL prompt or a soft reboot")
+        if SOFT_REBOOT not in ending:
+            return False
+        if not ending.endswith(RAW_BANNER):  # boot.py printed a ">" of its own
+            self.read_until(RAW_BANNER, "the raw REPL prompt after the soft reboot")
+        self.sync()
+        return True
 
     def leave(self) -> None:
         """Back to the friendly REPL (Ctrl-B)."""

@@ -6,7 +6,8 @@ REPL wraps it as ``OK``, the code's output, the frame, ``\\x04 stderr \\x04 >``.
 reads that, streaming the output before the frame, and turns the ways a reply can go wrong
 into exceptions: a board that reset before or under the call (:class:`BoardReset`, from
 the wire in :mod:`engine._repl`) and a call that ran past its time and ignored Ctrl-C
-(:class:`Stuck`).
+(:class:`Stuck`). A reply that says the code reset the board (``X``) ends where its frame
+does: what follows is the board's reboot, not the raw REPL's usual ending.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class ReplyKind(StrEnum):
     STOPPED = "S"  # that generator is exhausted
     PROXY = "P"  # the key of an object kept on the board for a proxy
     READY = "Y"  # the sync's writer waits for data
+    RESET = "X"  # the code raised SystemExit: the board may be soft-resetting (no value)
 
 
 class Reply(NamedTuple):
@@ -130,6 +132,11 @@ class ReplyReader:
             del buf[: i + len(token)]
             self.out.flush()
             frame = repl.read_until(CTRL_D, f"the end of the reply to {what}")[:-1]
+            if frame[:1] == ReplyKind.RESET.encode():
+                # The code reset the board: the raw REPL's ending comes in another form,
+                # the board's reboot, left for the connection (RawRepl.after_exit).
+                self.framed = True
+                return Reply(ReplyKind.RESET, "")
             err = repl.read_until(CTRL_D, "the end of the error output")[:-1]
             late = repl.read_until(b">", "the raw REPL prompt")[:-1]
             kind, _, rest = frame.decode(errors="replace").partition(":")

@@ -32,10 +32,11 @@ from . import codec
 from ._boardcode import session_query
 from ._output import OutputStream
 from ._repl import CTRL_D, RESET_WINDOW, BoardReset, RawRepl, looks_reset, shows_restart
-from ._reply import Reply, ReplyReader
+from ._reply import Reply, ReplyKind, ReplyReader
 from ._secret import Secret
 from .events import EventBus, LinkLost
 from .exceptions import ConnectionLost, DeviceNotFoundError, DeviceTimeoutError, PyboardException
+from .text import last_line
 from .transport import Transport, WebreplTransport, open_transport
 from .transport._ports import list_ports, locate_port, usb_identity
 from .transport._webrepl import PendingPuts
@@ -94,10 +95,13 @@ class Stream:
         else:
             reader.accepted(what)
         try:
-            return reader.read(what, limit)
+            reply = reader.read(what, limit)
         finally:  # counted also when the frame ends in KeyboardInterrupt or a timeout error
             if reader.framed:
                 self._connection.replies += 1
+        if reply.kind == ReplyKind.RESET:
+            return self._connection._after_exit(self._repl, what)
+        return reply
 
     def abandon(self) -> None:
         """The board was left mid-exchange (what was sent after the code ended reached the
@@ -391,24 +395,40 @@ class Connection:
         return self._repl_now().transport.survives_soft_reset
 
     def soft_reset(self) -> None:
-        """Soft-reset the board and come back to its raw prompt (links that survive it),
-        for a new session: the runtime is to be installed."""
+        """Soft-reset the board. Over a link that survives it, the board is back at its
+        raw prompt, for a new session: the runtime is to be installed. Over one that does
+        not (WebREPL: the board closes its socket as it resets), the close is awaited and
+        the link dropped, to be reconnected."""
         with self.lock:
             repl = self._repl_now()
-            repl.soft_reset()
-            self._start(repl)
-
-    def await_reset(self) -> None:
-        """Soft-reset a board whose link does not survive it (WebREPL): ask, wait for it to
-        close the link, and drop our end."""
-        with self.lock:
-            repl = self._repl_now()
+            self.lost_at = time.monotonic()
+            if repl.transport.survives_soft_reset:
+                repl.soft_reset()
+                self._start(repl)
+                return
             with contextlib.suppress(ConnectionLost):
                 repl.write(CTRL_D)
                 deadline = time.monotonic() + SOFT_RESET_GRACE
                 while (left := deadline - time.monotonic()) > 0:
                     repl.fill(left)
             self.drop("soft reset")
+
+    def _after_exit(self, repl: RawRepl, what: str) -> Reply:
+        """The code of ``what`` raised ``SystemExit`` (its reply said so). A board that
+        went on at its raw prompt kept its state: the call's value is None. One that
+        soft-reset is awaited back at its raw prompt, for a new session, and the reply
+        stays ``RESET``: the runtime is to be installed. One that does not come back on
+        this link (WebREPL closes as the board resets, a port that went away, no prompt in
+        time) is dropped, to be reconnected."""
+        self.lost_at = time.monotonic()
+        try:
+            if not repl.after_exit():
+                return Reply(ReplyKind.RESULT, "None")
+        except (ConnectionLost, DeviceTimeoutError) as e:
+            self.drop(f"{what} reset the board, which left this link: {last_line(e)}")
+            return Reply(ReplyKind.RESET, "")
+        self._start(repl)
+        return Reply(ReplyKind.RESET, "")
 
     # -- exchanges -----------------------------------------------------------------------
 

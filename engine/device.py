@@ -63,8 +63,6 @@ from .exceptions import (
 from .transport import Transport
 from .transport._ports import UsbSpecifier, list_ports, pick_board, usb_spec_from_json
 
-SOFT_RESET_RETRIES = 10  # reconnect tries after a soft reset that closes the link
-
 
 class HistoryEntry(Protocol):
     """What :meth:`Device.record` keeps: something that can do itself again on a fresh
@@ -374,7 +372,10 @@ class Device(FileMethods, metaclass=DeviceMeta):
                 raise ValueError("return_time needs code that ends with an expression")
         sink = stream_writer(stream_out) if stream_out is not None else None
         what = shorten(expr) if expr else "the command"
+        resets = self._recovery.resets
         result = self.call(code, what, sink=sink, deserialize=deserialize, trusted=trusted)
+        if self._recovery.resets != resets:
+            return result  # it reset the board: nothing to time, and no replay resets it again
         if return_time:
             result = self.stamped(result, what, trusted)
         if record:
@@ -466,7 +467,8 @@ class Device(FileMethods, metaclass=DeviceMeta):
 
     def _exchange(self, code: bytes, what: str, sink: Callable[[str], None] | None) -> Reply:
         code = self._cleanups.prefix(code)
-        return self.connection.exchange(code, what, sink, self.call_timeout)
+        reply = self.connection.exchange(code, what, sink, self.call_timeout)
+        return self._recovery.reset_by(reply, what)
 
     def decode(
         self, reply: Reply, what: str, deserialize: bool = True, trusted: bool = False
@@ -565,23 +567,15 @@ class Device(FileMethods, metaclass=DeviceMeta):
         """Send Ctrl-C (from any thread): the running call ends with KeyboardInterrupt."""
         self.connection.interrupt()
 
+    def reset(self) -> None:
+        """Hard-reset the board (``machine.reset()``, as mpremote's ``reset``) and restore
+        the runtime and history, whatever ``attempts``; waits for the board to come back."""
+        self._recovery.hard_reset()
+
     def soft_reset(self) -> None:
-        """Soft-reset the board and restore the runtime and history."""
-        link = self.connection
-        with link.lock:
-            if not link.survives_soft_reset:
-                # Over WebREPL the board closes its socket as it resets: connect again (its
-                # WebREPL restarts from boot.py) and restore.
-                link.await_reset()
-                self.reconnect(
-                    self.attempts if self.attempts < 0 else max(self.attempts, SOFT_RESET_RETRIES),
-                    resume=False,
-                )
-                return
-            with self._recovery.restore():
-                link.soft_reset()
-                self._install_runtime()
-                self._replay_history()
+        """Soft-reset the board and restore the runtime and history (over WebREPL, whose
+        socket the board closes as it resets, by connecting again)."""
+        self._recovery.soft_reset()
 
     def report(self) -> DeviceReport:
         """Free memory, free filesystem space and the time since the board last reset, as

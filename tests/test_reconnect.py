@@ -539,3 +539,20 @@ def test_a_power_cut_in_the_middle_of_raw_paste_code_is_a_reset(board):
     assert str(failed[0]).startswith("the board reset during probe")
     assert dev("x") == 5  # restored
     dev.close()
+
+
+def test_an_abandoned_exchange_stuck_in_a_read_without_interrupts_is_recovered(board):
+    """A program left reading stdin with its interrupt character off (as the sync's writer
+    and the fs reader do) takes Ctrl-C as data: the next exchange's resynchronisation ends
+    its read with zero bytes, its abort flag."""
+    dev = Device(board.port)
+    reader = (
+        b"import micropython,sys\nmicropython.kbd_intr(-1)\n"
+        b"while sys.stdin.buffer.read(1)[0]:\n pass\nmicropython.kbd_intr(3)\n"
+    )
+    with dev.connection.hold("a reader") as stream:
+        stream.send_code(reader, "a reader")
+        stream.accept("a reader")
+        stream.abandon()
+    assert dev("1 + 1") == 2
+    dev.close()

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import select
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,8 @@ from ._throttle import Throttle
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 RAW_PASTE_REQUEST = b"\x05A\x01"
 RAW_PASTE_REFUSED = b"R\x00"
-HARD_RESET_CODE = 77
+# How an interpreter ended by machine.reset() exits: killed (see the firmware's machine.py).
+HARD_RESET_CODE = -signal.SIGKILL
 # A Ctrl-C right after another waits this long. The first usually ends the running code,
 # and the unix port, unlike a board, dies of a SIGINT that lands once it is back at its
 # prompt; the relay's check for a handler cannot close that race, spacing makes it rare.
