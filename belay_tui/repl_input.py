@@ -108,13 +108,13 @@ class ReplInput(TextArea):
                 return
         await super()._on_key(event)
 
+    # Nothing above the input listens for these two. Stopped here, each key's two messages
+    # no longer travel up eight containers, a turn of the event loop per step, while the
+    # key's echo waits to be drawn (during a flood of output, each turn may wait for the GIL).
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
 
     def on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
-        """Nothing above the input listens for these. Stopped here, each key's two messages
-        no longer travel up eight containers, a turn of the event loop per step, before the
-        key's echo is drawn (during a flood of output, each turn may wait for the GIL)."""
         event.stop()
 
     async def _on_paste(self, event: events.Paste) -> None:

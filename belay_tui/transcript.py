@@ -44,9 +44,7 @@ class Transcript(ScrollView, can_focus=True):
     """Scrollback of lines with an open last line for streamed output."""
 
     DEFAULT_CSS = """
-    Transcript {
-        background: $surface; overflow-y: auto; overflow-x: hidden;
-    }
+    Transcript { background: $surface; overflow-y: auto; overflow-x: hidden; }
     """
 
     def __init__(self, max_lines: int = DEFAULT_SCROLLBACK, **kwargs) -> None:

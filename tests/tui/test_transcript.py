@@ -32,6 +32,10 @@ async def test_lines_wrap_at_the_last_column_like_a_terminal():
         await until(pilot, lambda: transcript.settled, "the scroll position")
         assert transcript.virtual_size.height == 4  # three rows, then one
         assert transcript.last_lines(2) == ["x" * (width * 2 + 1), "styled"]
+        transcript.stream("a\n" + "b" * width + "\n")  # each fits on its row
+        transcript.stream("c\n" + "d" * (width + 1) + "\n")  # one of them does not
+        await until(pilot, lambda: transcript.settled, "the scroll position")
+        assert transcript.virtual_size.height == 4 + 2 + 3
 
 
 async def test_streamed_pieces_join_and_tabs_expand():
