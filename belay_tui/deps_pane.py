@@ -121,24 +121,27 @@ class DepsPane(Vertical):
         )
         table = self.table
         selected = self.selected_key()
+        self.rows = {f"{info.group}/{info.name}": info for info in infos}
+        cells = [self._cells(key, info) for key, info in self.rows.items()]
+        _fit_columns(table, cells)
         table.clear()
-        self.rows = {}
-        for info in infos:
-            key = f"{info.group}/{info.name}"
-            self.rows[key] = info
-            group = info.group + (" (optional)" if info.optional else "")
-            files = f"{info.files} file{'s' * (info.files != 1)}"
-            table.add_row(
-                info.name,
-                group,
-                self._row_status(key, info),
-                "no" if info.state == "not fetched" else files,
-                info.digest[:8] or "–",
-                " ".join(info.uris),
-                key=key,
-            )
+        for key, row in zip(self.rows, cells, strict=True):
+            table.add_row(*row, key=key)
         if selected in self.rows:
             table.move_cursor(row=table.get_row_index(selected))
+
+    def _cells(self, key: str, info) -> tuple[str | Text, ...]:
+        """One row: name, group, status, cached, lock, source."""
+        group = info.group + (" (optional)" if info.optional else "")
+        files = f"{info.files} file{'s' * (info.files != 1)}"
+        return (
+            info.name,
+            group,
+            self._row_status(key, info),
+            "no" if info.state == "not fetched" else files,
+            info.digest[:8] or "–",
+            " ".join(info.uris),
+        )
 
     def _row_status(self, key: str, info) -> Text:
         """The row's state, or why the last operation failed for it (kept until the next)."""
@@ -234,3 +237,17 @@ class DepsPane(Vertical):
     @property
     def events(self):
         return self.session.events
+
+
+def _fit_columns(table: DataTable, rows: list[tuple[str | Text, ...]]) -> None:
+    """Each column as wide as its label or widest cell, set before the rows go in. The
+    table's own measuring waits until it is next idle, and lines it draws before that are
+    kept at the old widths (a lock column left showing 4 of its 8 characters)."""
+    for index, column in enumerate(table.ordered_columns):
+        widest = max([column.label.cell_len, *(_cell_len(row[index]) for row in rows)])
+        column.auto_width = False
+        column.width = widest
+
+
+def _cell_len(cell: str | Text) -> int:
+    return cell.cell_len if isinstance(cell, Text) else Text(cell).cell_len

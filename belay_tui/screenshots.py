@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.command import CommandList
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
@@ -158,10 +159,11 @@ async def dependency_error(pilot: Pilot) -> None:
     await pilot.press("U")
     await until(pilot, lambda: app.deps_pane.busy is None and app._notifications, "the update")
     table = app.query_one("#deps-table", DataTable)
-    # The lock column is filled only by the reload, and the table sizes its columns to new
-    # rows when it is next idle: until then a picture would show the old widths.
+    # The lock column is filled only by the reload: wait for its first row to be drawn.
     lock = table.columns[ColumnKey("lock")]
-    await until(pilot, lambda: lock.content_width == 8, "the reloaded table's widths")
+    first = lambda: str(table.get_cell_at(Coordinate(0, table.get_column_index("lock"))))  # noqa: E731
+    drawn = lambda: lock.width == 8 and first() in table.render_line(1).text  # noqa: E731
+    await until(pilot, drawn, "the reloaded table, drawn")
 
 
 async def boards(pilot: Pilot) -> None:
