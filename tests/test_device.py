@@ -7,6 +7,7 @@ import signal
 import threading
 
 import pytest
+from waiting import until
 
 import engine as belay
 from engine import Device
@@ -71,10 +72,7 @@ def test_thread_runs_in_background(device):
         done.append(n)
 
     assert worker(7) is None
-    for _ in range(200):
-        if device("done") == [7]:
-            break
-    assert device("done") == [7]
+    until(lambda: device("done") == [7], "the thread's append")
 
 
 def test_setup_and_teardown_run_at_global_scope(board):
@@ -260,12 +258,14 @@ def test_thread_output_between_calls_is_not_lost(device, capsys):
         print("from thread")
 
     chatter()
-    for _ in range(100):
-        device("time.sleep_ms(5)")
-        if "from thread" in capsys.readouterr().out:
-            break
-    else:
-        raise AssertionError("thread output never reached the host")
+    printed: list[str] = []
+
+    def heard() -> bool:
+        device("time.sleep_ms(5)")  # output of an idle link arrives with the next call
+        printed.append(capsys.readouterr().out)
+        return "from thread" in "".join(printed)
+
+    until(heard, "the thread's output on the host")
 
 
 def test_startup_replaces_convenience_imports(board):

@@ -306,10 +306,9 @@ def test_history_replays_commands_definitions_and_thread_starts_in_order(board):
     dev("seen.append('b')")
     dev("y = 1", record=False)
     dev.reconnect(resume=False)  # a restart, even though the board kept its state
-    # The replayed thread start runs in the background: wait for its append.
-    for _ in range(400):
-        if dev("len(seen)", record=False) == 2:
-            break
+    # The replayed thread start runs in the background: wait for its append (by the clock,
+    # sleeping between looks so the board's thread gets the CPU on a loaded machine).
+    until(lambda: dev("len(seen)", record=False) == 2, "the replayed thread's append")
     assert dev("sorted(seen), 'y' in globals()", record=False) == (["a", "b"], False)
     dev.close()
 
