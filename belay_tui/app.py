@@ -55,6 +55,8 @@ HERE = Path(__file__).parent
 
 #: ``sys.implementation.name`` as people write it.
 PRETTY_NAMES = {"micropython": "MicroPython", "circuitpython": "CircuitPython"}
+#: The console's note when the board comes back without its state.
+RESTARTED = "MPY: soft reboot (the board restarted: names defined at this prompt are gone)"
 
 
 def while_running(handler: Callable[[BelayApp, Message], None]) -> Callable:
@@ -356,6 +358,10 @@ class BelayApp(App[int]):
             self.report(f"watch: {self.session.reason(event.message)}")
         elif isinstance(event, DependencyStatus):
             self.deps_pane.show_dependency_status(event)
+        elif isinstance(event, Connected) and event.count > 1 and not event.kept:
+            # As MicroPython's own REPL says after a reset (Ctrl-D, machine.soft_reset(), a
+            # power cut): what was typed at this prompt is gone; recorded code is replayed.
+            self.repl.note(RESTARTED)
 
     @staticmethod
     def _note_fact(session: Session, event: Event) -> bool:
@@ -544,8 +550,7 @@ class BelayApp(App[int]):
         self.session.log.write("soft reset", self.session.label)
         self.session.submit(
             "soft reset",
-            lambda device: device.soft_reset(),
-            on_done=lambda _r: self.repl.note("MPY: soft reboot"),
+            lambda device: device.soft_reset(),  # the Connected event that ends it says so
         )
 
     def action_clear_console(self) -> None:

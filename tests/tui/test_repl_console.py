@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pilot_helpers import connected, run_line, until
 
+from belay_tui.app import RESTARTED
 from belay_tui.repl_input import ReplInput, is_complete, next_indent
 
 
@@ -169,7 +170,7 @@ async def test_ctrl_d_soft_resets_the_board(make_app):
         await connected(pilot)
         await run_line(pilot, *"x = 1", "enter")
         await pilot.press("ctrl+d")
-        await until(pilot, lambda: "MPY: soft reboot" in lines(app), "the soft reboot")
+        await until(pilot, lambda: RESTARTED in lines(app), "the soft reboot")
         await run_line(pilot, *"x", "enter")
         assert lines(app)[-1] == "NameError: name 'x' isn't defined"
 
@@ -188,3 +189,15 @@ async def test_input_waits_while_the_board_is_busy_and_says_so(make_app):
         app.session.board.set_input("GO", 1)
         await until(pilot, lambda: not app.repl.pending, "the queued line")
         assert lines(app)[-2:] == [">>> 'next'", "'next'"]
+
+
+async def test_a_line_that_resets_the_board_says_so_once(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        await connected(pilot)
+        await run_line(pilot, *"x = 5", "enter")
+        await run_line(pilot, *"import machine; machine.soft_reset()", "enter")
+        await until(pilot, lambda: RESTARTED in lines(app), "the note")
+        assert lines(app)[-2:] == [">>> import machine; machine.soft_reset()", RESTARTED]
+        await run_line(pilot, *"x", "enter")
+        assert lines(app)[-1] == "NameError: name 'x' isn't defined"
