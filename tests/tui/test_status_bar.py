@@ -26,7 +26,9 @@ async def test_says_virtual_board_with_board_and_memory(make_app):
     app = make_app()
     async with app.run_test() as pilot:
         await connected(pilot)
-        await until(pilot, lambda: "KB free" in bar_text(app) or "MB free" in bar_text(app))
+        # The connect job may still be finishing (busy: connect) when memory is first shown.
+        shown = lambda: "● connected │" in bar_text(app) and " free │" in bar_text(app)  # noqa: E731
+        await until(pilot, shown, lambda: bar_text(app))
         text = bar_text(app)
         impl = app.session.device.implementation  # the firmware the board reports
         version = ".".join(map(str, impl.version))
