@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -244,10 +245,7 @@ def _fit_columns(table: DataTable, rows: list[tuple[str | Text, ...]]) -> None:
     table's own measuring waits until it is next idle, and lines it draws before that are
     kept at the old widths (a lock column left showing 4 of its 8 characters)."""
     for index, column in enumerate(table.ordered_columns):
-        widest = max([column.label.cell_len, *(_cell_len(row[index]) for row in rows)])
+        cells = (row[index] for row in rows)
+        widths = (c.cell_len if isinstance(c, Text) else cell_len(c) for c in cells)
         column.auto_width = False
-        column.width = widest
-
-
-def _cell_len(cell: str | Text) -> int:
-    return cell.cell_len if isinstance(cell, Text) else Text(cell).cell_len
+        column.width = max([column.label.cell_len, *widths])

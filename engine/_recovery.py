@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
+from ._command import command_code
 from ._repl import BoardReset
 from ._reply import Reply, ReplyKind, Stuck
 from .connection import Resumption
@@ -36,7 +37,7 @@ RETRY_INTERVAL = 1.0  # seconds between reconnect attempts (Belay's)
 # may run on before the reconnect interrupts it to take over the board.
 RUNNING_WAIT = 30.0
 SOFT_RESET_RETRIES = 10  # reconnect tries after a reset that closes the link (WebREPL)
-HARD_RESET = b"_BX('import machine\\nmachine.reset()')"
+HARD_RESET, _ = command_code("import machine\nmachine.reset()", minify=False, flags=0)
 
 
 class Recovery:

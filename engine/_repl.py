@@ -91,9 +91,13 @@ class BoardReset(ConnectionLost):
     the raw REPL's ``OK``, or the engine's runtime is gone from it. A lost link whose
     board did not keep its state: a reconnect restores it (and resends the call)."""
 
-    def __init__(self, what: str, *, before: bool = False) -> None:
-        self.before = before  # before the code ran (else during it: it may have reset it)
-        when = f"before it ran {what}" if before else f"during {what}"
+    def __init__(self, what: str | None, *, before: bool = False) -> None:
+        """``what``: the call it came before or during; None: noticed on an idle link."""
+        self.before = before or what is None  # else during the call: it may have reset it
+        if what is None:
+            when = "while the link was idle"
+        else:
+            when = f"before it ran {what}" if before else f"during {what}"
         super().__init__(
             f"the board reset {when} (power loss, its reset button, machine.reset() or a "
             "soft reset)"
@@ -157,11 +161,12 @@ class RawRepl:
             i = self.buf.find(marker, start)
             if answer_to is not None:
                 end = len(self.buf) if i < 0 else i
-                before = bytes(self.buf[max(0, seen - RESET_WINDOW) : end])
-                if end > seen and shows_restart(before, self.sent):
-                    self.write(CTRL_C)
-                    raise BoardReset(answer_to, before=True)
-                seen = end
+                if end > seen:  # only what is new, with enough before it for a signature
+                    before = bytes(self.buf[max(0, seen - RESET_WINDOW) : end])
+                    if shows_restart(before, self.sent):
+                        self.write(CTRL_C)
+                        raise BoardReset(answer_to, before=True)
+                    seen = end
             if i >= 0:
                 end = i + len(marker)
                 out = bytes(self.buf[:end])

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from . import codec
 from ._boardcode import session_query
 from ._output import OutputStream
-from ._repl import CTRL_D, RESET_WINDOW, BoardReset, RawRepl, looks_reset, shows_restart
+from ._repl import CTRL_D, RESET_WINDOW, BoardReset, RawRepl, shows_restart
 from ._reply import Reply, ReplyKind, ReplyReader
 from ._secret import Secret
 from .events import EventBus, LinkLost
@@ -578,8 +578,8 @@ class Connection:
             return
         self._idle_out.feed(data)
         self._idle_tail = (self._idle_tail + data)[-RESET_WINDOW:]
-        if looks_reset(self._idle_tail):
-            raise ConnectionLost("the board reset (power loss, its reset button or a watchdog)")
+        if shows_restart(self._idle_tail):  # the same signs an exchange looks for first
+            raise BoardReset(None)
 
 
 class Resumption(NamedTuple):
